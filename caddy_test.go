@@ -1,0 +1,162 @@
+package cors
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// Ports of the Caddy that the tests in this package run in-process; its
+// admin API listens on caddytest's default, localhost:2999.
+const (
+	sitePort    = 9080
+	backendPort = 9081
+	siteURL     = "http://127.0.0.1:9080"
+)
+
+// startCaddy loads a Caddyfile made of the global options the tests need
+// plus sites into the in-process Caddy, replacing whatever ran before.
+func startCaddy(t *testing.T, sites string, extraGlobal ...string) {
+	t.Helper()
+	config := fmt.Sprintf(`{
+	admin localhost:2999
+	http_port %d
+	https_port 9443
+	grace_period 1ns
+	skip_install_trust
+	%s
+}
+%s`, sitePort, strings.Join(extraGlobal, "\n\t"), sites)
+	tc := caddytest.NewTester(t)
+	tc.InitServer(config, "caddyfile")
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// exchange is one request to the site on sitePort and what must come back.
+type exchange struct {
+	name   string
+	method string
+	path   string // on the site at sitePort, or a whole URL
+	header http.Header
+	status int
+	// cors is the whole expected set of Access-Control-* and Vary response
+	// headers: a missing or an extra one fails the test.
+	cors http.Header
+	body string
+}
+
+var client = &http.Client{
+	Timeout: 10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	},
+	Transport: &http.Transport{DisableKeepAlives: true},
+}
+
+func (e exchange) run(t *testing.T) {
+	t.Helper()
+	method := e.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	url := e.path
+	switch {
+	case url == "":
+		url = siteURL + "/"
+	case url[0] == '/':
+		url = siteURL + url
+	}
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range e.header {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
+	}
+	if resp.StatusCode != e.status {
+		t.Errorf("status = %d, want %d", resp.StatusCode, e.status)
+	}
+	if got := corsHeaders(resp.Header); !equalHeaders(got, e.cors) {
+		t.Errorf("CORS headers:\n got %s\nwant %s", formatHeaders(got), formatHeaders(e.cors))
+	}
+	if string(body) != e.body {
+		t.Errorf("body = %q, want %q", body, e.body)
+	}
+}
+
+func runExchanges(t *testing.T, exchanges []exchange) {
+	t.Helper()
+	for _, e := range exchanges {
+		t.Run(e.name, e.run)
+	}
+}
+
+// corsHeaders picks the response headers a CORS decision is made of.
+func corsHeaders(h http.Header) http.Header {
+	picked := http.Header{}
+	for k, v := range h {
+		if strings.HasPrefix(k, "Access-Control-") || k == "Vary" {
+			picked[k] = v
+		}
+	}
+	return picked
+}
+
+func equalHeaders(a, b http.Header) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func formatHeaders(h http.Header) string {
+	var lines []string
+	for k, v := range h {
+		for _, value := range v {
+			lines = append(lines, k+": "+value)
+		}
+	}
+	slices.Sort(lines)
+	return "[" + strings.Join(lines, " | ") + "]"
+}
+
+// hdr builds a header from name, value pairs; a name may repeat.
+func hdr(pairs ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h[pairs[i]] = append(h[pairs[i]], pairs[i+1])
+	}
+	return h
+}
+
+const (
+	varyPreflight = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	appOrigin     = "https://app.example.com"
+	evilOrigin    = "https://evil.example.net"
+)
+
+func preflightFrom(origin, method string, more ...string) http.Header {
+	return hdr(append([]string{"Origin", origin, "Access-Control-Request-Method", method}, more...)...)
+}

@@ -1,0 +1,160 @@
+package cors
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("cors", parseCaddyfile)
+	// Before redir, and so before rewrite, basic_auth, forward_auth,
+	// reverse_proxy, file_server and respond: preflights are answered before
+	// anything can redirect, authenticate or proxy them, and the CORS headers
+	// are in place for every response those handlers write.
+	httpcaddyfile.RegisterDirectiveOrder("cors", httpcaddyfile.Before, "redir")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	var handler Handler
+	err := handler.UnmarshalCaddyfile(h.Dispenser)
+	return &handler, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens, and checks
+// the result as Provision would, so that `caddy adapt` reports every mistake.
+// Syntax:
+//
+//	cors [<matcher>] [<origin>...] {
+//	    origins          <origin>...
+//	    origin_regexp    <regexp>...
+//	    methods          <method>... | *
+//	    headers          <field>...  | *
+//	    expose_headers   <field>...  | *
+//	    credentials
+//	    max_age          <duration>
+//	    private_network
+//	    preflight_status <2xx code>
+//	    preflight_passthrough
+//	    allow_insecure_origins
+//	    allow_public_suffix_wildcards
+//	}
+//
+// Origins on the first line and in origins add up; with none, any origin is
+// allowed without credentials.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	h.Origins = append(h.Origins, d.RemainingArgs()...)
+
+	seen := make(map[string]bool)
+	for d.NextBlock(0) {
+		var err error
+		sub := d.Val()
+		if seen[sub] && !repeatable[sub] {
+			return d.Errf("cors: %s: given twice; write it once", sub)
+		}
+		seen[sub] = true
+
+		switch sub {
+		case "origins":
+			err = appendArgs(d, &h.Origins)
+		case "origin_regexp":
+			err = appendArgs(d, &h.OriginRegexps)
+		case "methods":
+			err = appendArgs(d, &h.Methods)
+		case "headers":
+			err = appendArgs(d, &h.Headers)
+		case "expose_headers":
+			err = appendArgs(d, &h.ExposeHeaders)
+
+		case "credentials":
+			err = setFlag(d, &h.Credentials)
+		case "private_network":
+			err = setFlag(d, &h.PrivateNetwork)
+		case "preflight_passthrough":
+			err = setFlag(d, &h.PreflightPassthrough)
+		case "allow_insecure_origins":
+			err = setFlag(d, &h.AllowInsecureOrigins)
+		case "allow_public_suffix_wildcards":
+			err = setFlag(d, &h.AllowPublicSuffixWildcards)
+
+		case "max_age":
+			value, err := singleArg(d, sub, "a duration such as 10m")
+			if err != nil {
+				return err
+			}
+			dur, parseErr := caddy.ParseDuration(value)
+			if parseErr != nil {
+				return d.Errf("cors: max_age: %q is not a duration; write e.g. 10m or 1h", value)
+			}
+			maxAge := Duration(dur)
+			h.MaxAge = &maxAge
+
+		case "preflight_status":
+			value, err := singleArg(d, sub, "a status code from 200 to 299")
+			if err != nil {
+				return err
+			}
+			code, parseErr := strconv.Atoi(value)
+			if parseErr != nil {
+				return d.Errf("cors: preflight_status: %q is not a status code; write e.g. 204", value)
+			}
+			h.PreflightStatus = code
+
+		default:
+			return d.Errf("cors: unknown subdirective %q; the subdirectives are origins, origin_regexp, methods, headers, expose_headers, credentials, max_age, private_network, preflight_status, preflight_passthrough, allow_insecure_origins and allow_public_suffix_wildcards", sub)
+		}
+		if err != nil {
+			return err
+		}
+	}
+
+	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
+		h.Origins = []string{"*"} // explicit in the JSON, so nobody has to know the default
+	}
+	if _, _, err := compile(h); err != nil {
+		return d.Errf("%v", err)
+	}
+	return nil
+}
+
+// repeatable subdirectives add to a list each time they appear.
+var repeatable = map[string]bool{
+	"origins":        true,
+	"origin_regexp":  true,
+	"methods":        true,
+	"headers":        true,
+	"expose_headers": true,
+}
+
+func appendArgs(d *caddyfile.Dispenser, list *[]string) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Errf("cors: %s: needs at least one value", d.Val())
+	}
+	*list = append(*list, args...)
+	return nil
+}
+
+func setFlag(d *caddyfile.Dispenser, flag *bool) error {
+	sub := d.Val()
+	if args := d.RemainingArgs(); len(args) > 0 {
+		return d.Errf("cors: %s: takes no value, got %q", sub, args)
+	}
+	*flag = true
+	return nil
+}
+
+func singleArg(d *caddyfile.Dispenser, sub, want string) (string, error) {
+	args := d.RemainingArgs()
+	if len(args) != 1 {
+		return "", d.Errf("cors: %s: needs exactly one value, %s; got %d", sub, want, len(args))
+	}
+	return args[0], nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,157 @@
+package cors
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildCaddy builds ./cmd/caddy, the Caddy that README tells users to run.
+func buildCaddy(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds Caddy")
+	}
+	bin := filepath.Join(t.TempDir(), "caddy")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race") // reuses what `go test -race` already compiled
+	}
+	out, err := exec.Command("go", append(args, "./cmd/caddy")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./cmd/caddy: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestBuiltCaddy(t *testing.T) {
+	bin := buildCaddy(t)
+
+	t.Run("caddy adapt on example.Caddyfile produces example.json", func(t *testing.T) {
+		out, err := exec.Command(bin, "adapt", "--config", "example.Caddyfile", "--pretty").Output()
+		if err != nil {
+			t.Fatalf("caddy adapt: %v", err)
+		}
+		want, err := os.ReadFile("example.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(bytes.TrimSpace(out), bytes.TrimSpace(want)) {
+			t.Errorf("caddy adapt output differs from example.json; got:\n%s", out)
+		}
+	})
+
+	t.Run("caddy adapt reports every config error with the fix", func(t *testing.T) {
+		config := filepath.Join(t.TempDir(), "Caddyfile")
+		os.WriteFile(config, []byte(":8080 {\n\tcors https://app.example.com/ {\n\t\tcredentials\n\t\tmethods TRACE\n\t}\n}\n"), 0o644)
+		cmd := exec.Command(bin, "adapt", "--config", config)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err == nil {
+			t.Fatal("caddy adapt accepted a broken cors config")
+		}
+		for _, want := range []string{`cors: origins: \"https://app.example.com/\" has a trailing slash; write \"https://app.example.com\"`, `cors: methods: \"TRACE\" is forbidden`} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("caddy adapt error does not say %s:\n%s", want, stderr.String())
+			}
+		}
+	})
+
+	t.Run("caddy run serves the demo from example.Caddyfile", func(t *testing.T) {
+		cmd := exec.Command(bin, "run", "--config", "example.Caddyfile")
+		var logs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			if t.Failed() {
+				t.Logf("caddy logs:\n%s", logs.String())
+			}
+		})
+
+		var page string
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			resp, err := client.Get("http://localhost:8080/")
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				page = string(b)
+				break
+			}
+		}
+		if !strings.Contains(page, "Site A calls site B") {
+			t.Fatalf("site A did not serve the demo page; got %q", page)
+		}
+
+		send := func(method, path string, pairs ...string) *http.Response {
+			req, _ := http.NewRequest(method, "http://127.0.0.1:8081"+path, nil)
+			req.Header = hdr(pairs...)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		const siteA = "http://localhost:8080"
+		preflight := send("OPTIONS", "/api/items/1", "Origin", siteA, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-demo")
+		if preflight.StatusCode != 204 || preflight.Header.Get("Access-Control-Allow-Origin") != siteA ||
+			preflight.Header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("site B refused site A's PUT preflight: %d %v", preflight.StatusCode, preflight.Header)
+		}
+		denied := send("OPTIONS", "/api/items/1", "Origin", siteA, "Access-Control-Request-Method", "DELETE")
+		if denied.StatusCode != 403 || denied.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("site B allowed DELETE: %d %v", denied.StatusCode, denied.Header)
+		}
+		internal := send("GET", "/internal/stats", "Origin", siteA)
+		if internal.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("/internal/stats is shared with site A: %v", internal.Header)
+		}
+	})
+}
+
+// TestExampleJSONIsWhatREADMEShows keeps the JSON in README.md in step with
+// what the Caddyfile adapter emits for the example.
+func TestExampleJSONIsWhatREADMEShows(t *testing.T) {
+	example, err := os.ReadFile("example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(example, []byte(`"handler": "cors"`))
+	if i < 0 {
+		t.Fatal("example.json has no cors handler")
+	}
+	start := bytes.LastIndexByte(example[:i], '{')
+	var handler json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(example[start:])).Decode(&handler); err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, handler)
+	var readmeCompact bytes.Buffer
+	for _, block := range strings.Split(string(readme), "```json") {
+		end := strings.Index(block, "```")
+		if end < 0 {
+			continue
+		}
+		readmeCompact.Reset()
+		if json.Compact(&readmeCompact, []byte(block[:end])) == nil && readmeCompact.String() == compact.String() {
+			return
+		}
+	}
+	t.Errorf("README.md has no ```json block equal to the cors handler of example.json:\n%s", handler)
+}

@@ -1,0 +1,364 @@
+package cors
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
+)
+
+// The CORS response headers, in canonical form; a grant holds one value per key.
+const (
+	acao  = iota // Access-Control-Allow-Origin
+	acac         // Access-Control-Allow-Credentials
+	aceh         // Access-Control-Expose-Headers
+	acam         // Access-Control-Allow-Methods
+	acah         // Access-Control-Allow-Headers
+	acma         // Access-Control-Max-Age
+	acapn        // Access-Control-Allow-Private-Network
+	numKeys
+)
+
+var responseKeys = [numKeys]string{
+	"Access-Control-Allow-Origin",
+	"Access-Control-Allow-Credentials",
+	"Access-Control-Expose-Headers",
+	"Access-Control-Allow-Methods",
+	"Access-Control-Allow-Headers",
+	"Access-Control-Max-Age",
+	"Access-Control-Allow-Private-Network",
+}
+
+// Shared header values; each has len == cap.
+var (
+	valueStar  = []string{"*"}
+	valueTrue  = []string{"true"}
+	varyOrigin = []string{"Origin"}
+)
+
+// A grant is this handler's whole decision for one response: the value of
+// every CORS response header, nil where the header must be absent.
+type grant [numKeys][]string
+
+// applyTo makes h carry exactly the grant's CORS headers, removing any that
+// another handler set.
+func (g *grant) applyTo(h http.Header) {
+	for i, key := range responseKeys {
+		if g[i] != nil {
+			h[key] = g[i]
+		} else if _, ok := h[key]; ok {
+			delete(h, key)
+		}
+	}
+}
+
+// ServeHTTP answers preflights and adds CORS headers to every other response.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	origin, hasOrigin := r.Header["Origin"]
+	if r.Method == http.MethodOptions && hasOrigin {
+		if method, ok := r.Header["Access-Control-Request-Method"]; ok {
+			return h.preflight(w, r, next, origin, method)
+		}
+	}
+	return h.actual(w, r, next, origin)
+}
+
+// actual grants (or not) read access to the response of a non-preflight request.
+func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin []string) error {
+	p := h.policy
+	var g grant
+	if p.anyOrigin {
+		g[acao] = valueStar
+		g[aceh] = p.aceh
+	} else {
+		addVary(w.Header(), varyOrigin)
+		if len(origin) > 0 {
+			exact, reflect, reason := p.matchOrigin(origin)
+			switch {
+			case exact != nil:
+				g[acao] = exact
+			case reflect:
+				g[acao] = []string{origin[0]}
+			default:
+				h.logRefusal(r, reason, "")
+			}
+			if g[acao] != nil {
+				g[acac] = p.acac
+				g[aceh] = p.aceh
+			}
+		}
+	}
+	return h.serveNext(w, r, next, &g)
+}
+
+// preflight answers an OPTIONS request that asks whether the real request may be sent.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin, method []string) error {
+	p := h.policy
+	hdr := w.Header()
+	addVary(hdr, p.preflightVary)
+
+	g, reason, detail := p.preflightGrant(r, origin, method)
+	if reason != "" {
+		h.logRefusal(r, reason, detail)
+	}
+	if p.passthrough {
+		return h.serveNext(w, r, next, &g)
+	}
+	g.applyTo(hdr)
+	if reason != "" {
+		w.WriteHeader(http.StatusForbidden)
+		return nil
+	}
+	w.WriteHeader(p.preflightStatus)
+	return nil
+}
+
+// Reasons for refusing a request, as logged.
+const (
+	reasonMalformedOrigin  = "malformed origin"
+	reasonOriginNotAllowed = "origin not allowed"
+	reasonMalformedMethod  = "malformed Access-Control-Request-Method"
+	reasonMethodNotAllowed = "method not allowed"
+	reasonMalformedHeaders = "malformed Access-Control-Request-Headers"
+	reasonHeadersTooLarge  = "Access-Control-Request-Headers too large"
+	reasonHeaderNotAllowed = "header not allowed"
+)
+
+// matchOrigin decides whether a request with these Origin header values is
+// allowed: exact is the precomputed Access-Control-Allow-Origin value of a
+// configured origin; reflect says a wildcard or regexp matched, so the
+// request's origin is the value. Neither: reason says why not. No allocation.
+func (p *policy) matchOrigin(origin []string) (exact []string, reflect bool, reason string) {
+	if len(origin) != 1 {
+		return nil, false, reasonMalformedOrigin
+	}
+	o := origin[0]
+	if id, ok := p.origins.Match(o); ok {
+		if id >= 0 {
+			return p.exactACAO[id], false, ""
+		}
+		return nil, true, ""
+	}
+	if _, wellFormed := origins.Parse(o); !wellFormed {
+		return nil, false, reasonMalformedOrigin
+	}
+	for _, re := range p.regexps {
+		if re.MatchString(o) {
+			return nil, true, ""
+		}
+	}
+	return nil, false, reasonOriginNotAllowed
+}
+
+// preflightGrant decides a preflight. A refused preflight gets an empty grant
+// and a reason; detail names the offending method or header when there is one.
+// Values echoed from the request share one allocation.
+func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g grant, reason, detail string) {
+	var echoes [3]struct {
+		key   int
+		value string
+	}
+	n := 0
+	echo := func(key int, value string) {
+		echoes[n].key, echoes[n].value = key, value
+		n++
+	}
+
+	if p.anyOrigin {
+		if len(origin) != 1 {
+			return grant{}, reasonMalformedOrigin, ""
+		}
+		g[acao] = valueStar
+	} else {
+		exact, reflect, reason := p.matchOrigin(origin)
+		switch {
+		case exact != nil:
+			g[acao] = exact
+		case reflect:
+			echo(acao, origin[0])
+		default:
+			return grant{}, reason, ""
+		}
+		g[acac] = p.acac
+	}
+
+	if len(method) != 1 || !headers.IsToken(method[0]) {
+		return grant{}, reasonMalformedMethod, ""
+	}
+	m := method[0]
+	switch {
+	case p.acam == nil: // any method, echoed because credentials rule out "*"
+		echo(acam, m)
+	case p.anyMethod || isSafelistedMethod(m):
+		g[acam] = p.acam
+	default:
+		if _, ok := p.methods[m]; !ok {
+			return grant{}, reasonMethodNotAllowed, m
+		}
+		g[acam] = p.acam
+	}
+
+	if requested := r.Header["Access-Control-Request-Headers"]; len(requested) > 0 {
+		notAllowed, err := headers.CheckRequest(requested, p.allowedHeaders)
+		switch {
+		case err == headers.ErrTooLarge:
+			return grant{}, reasonHeadersTooLarge, ""
+		case err != nil:
+			return grant{}, reasonMalformedHeaders, ""
+		case notAllowed != "":
+			return grant{}, reasonHeaderNotAllowed, notAllowed
+		case p.acah != nil:
+			g[acah] = p.acah
+		default:
+			// Any header: echo the (now validated) request, because a literal
+			// "*" covers neither Authorization nor credentialed requests.
+			if value := requestedHeaders(requested); value != "" {
+				echo(acah, value)
+			}
+		}
+	}
+
+	g[acma] = p.acma
+	if p.privateNetwork {
+		if v := r.Header["Access-Control-Request-Private-Network"]; len(v) == 1 && v[0] == "true" {
+			g[acapn] = valueTrue
+		}
+	}
+
+	if n > 0 {
+		values := make([]string, n)
+		for i := range n {
+			values[i] = echoes[i].value
+			g[echoes[i].key] = values[i : i+1 : i+1]
+		}
+	}
+	return g, "", ""
+}
+
+// requestedHeaders returns the requested header list as one value, or ""
+// when it names no header at all.
+func requestedHeaders(requested []string) string {
+	value := requested[0]
+	if len(requested) > 1 {
+		value = strings.Join(requested, ",")
+	}
+	if strings.Trim(value, ", \t") == "" {
+		return ""
+	}
+	return value
+}
+
+func isSafelistedMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodPost
+}
+
+// addVary appends values to the Vary header without clobbering what is there.
+func addVary(h http.Header, values []string) {
+	existing, ok := h["Vary"]
+	if !ok {
+		h["Vary"] = values
+		return
+	}
+	h["Vary"] = append(existing, values...)
+}
+
+// serveNext puts the grant on the response now, so it survives error
+// responses that Caddy writes after the chain returns, and again when the
+// next handler writes its header, so anything the next handler set is replaced.
+func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant) error {
+	g.applyTo(w.Header())
+	cw := writerPool.Get().(*corsWriter)
+	cw.ResponseWriter = w
+	cw.grant = *g
+	err := next.ServeHTTP(cw, r)
+	*cw = corsWriter{}
+	writerPool.Put(cw)
+	return err
+}
+
+func (h *Handler) logRefusal(r *http.Request, reason, detail string) {
+	ce := h.logger.Check(zapcore.DebugLevel, "cors: request refused")
+	if ce == nil {
+		return
+	}
+	ce.Write(
+		zap.String("reason", reason),
+		zap.String("detail", truncate(detail)),
+		zap.String("origin", truncate(strings.Join(r.Header["Origin"], ", "))),
+		zap.String("method", truncate(r.Method)),
+		zap.String("request_method", truncate(strings.Join(r.Header["Access-Control-Request-Method"], ", "))),
+		zap.String("request_headers", truncate(strings.Join(r.Header["Access-Control-Request-Headers"], ", "))),
+	)
+}
+
+// truncate bounds what a hostile request can put into one log line.
+func truncate(s string) string {
+	const max = 256
+	if len(s) > max {
+		return s[:max] + "...(truncated)"
+	}
+	return s
+}
+
+var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
+
+// corsWriter applies the grant when the next handler writes its header, so
+// that the response carries exactly this handler's CORS headers. Flushing,
+// hijacking (connection upgrades) and io.ReaderFrom pass through.
+type corsWriter struct {
+	caddyhttp.ResponseWriterWrapper
+	grant       grant
+	wroteHeader bool
+}
+
+func (cw *corsWriter) WriteHeader(status int) {
+	if !cw.wroteHeader {
+		cw.grant.applyTo(cw.ResponseWriter.Header())
+		// 1xx responses are informational; the final header comes later.
+		if status >= 200 || status == http.StatusSwitchingProtocols {
+			cw.wroteHeader = true
+		}
+	}
+	cw.ResponseWriter.WriteHeader(status)
+}
+
+func (cw *corsWriter) Write(b []byte) (int, error) {
+	if !cw.wroteHeader {
+		cw.WriteHeader(http.StatusOK)
+	}
+	return cw.ResponseWriter.Write(b)
+}
+
+func (cw *corsWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !cw.wroteHeader {
+		cw.WriteHeader(http.StatusOK)
+	}
+	return cw.ResponseWriterWrapper.ReadFrom(r)
+}
+
+// FlushError flushes what was written so far, headers first.
+func (cw *corsWriter) FlushError() error {
+	if !cw.wroteHeader {
+		cw.WriteHeader(http.StatusOK)
+	}
+	return http.NewResponseController(cw.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher for handlers that use it directly.
+func (cw *corsWriter) Flush() {
+	_ = cw.FlushError()
+}
+
+// Interface guards
+var (
+	_ http.ResponseWriter = (*corsWriter)(nil)
+	_ http.Flusher        = (*corsWriter)(nil)
+	_ io.ReaderFrom       = (*corsWriter)(nil)
+)

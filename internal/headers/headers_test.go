@@ -1,0 +1,174 @@
+package headers
+
+import (
+	"strings"
+	"testing"
+)
+
+// tchars lists every byte of an RFC 9110 token, written out independently of
+// the lookup table so the two check each other.
+const tchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+func isTokenReference(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(tchars, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestIsToken(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"empty string is not a token", "", false},
+		{"every tchar together is a token", tchars, true},
+		{"plain header name is a token", "Content-Type", true},
+		{"method is a token", "PATCH", true},
+		{"space is not a tchar", "X Custom", false},
+		{"leading space is not a tchar", " X-Custom", false},
+		{"comma is not a tchar", "a,b", false},
+		{"colon is not a tchar", "Host:", false},
+		{"DEL is not a tchar", "x\x7f", false},
+		{"non-ASCII letter is not a tchar", "é", false},
+		{"Kelvin sign is not a tchar", "\u212a", false},
+		{"NUL is not a tchar", "x\x00", false},
+		{"tab is not a tchar", "x\t", false},
+		{"CR LF is not a tchar", "x\r\n", false},
+		{"double quote is not a tchar", `"x"`, false},
+		{"separators are not tchars", "()<>@;\\/[]?={}", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsToken(tt.in); got != tt.want {
+				t.Errorf("IsToken(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsTokenEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		s := string([]byte{byte(c)})
+		if got, want := IsToken(s), strings.IndexByte(tchars, byte(c)) >= 0; got != want {
+			t.Errorf("IsToken(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestIsForbiddenRequestHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"Cookie is forbidden", "Cookie", true},
+		{"forbidden names match in lowercase", "cookie", true},
+		{"forbidden names match in uppercase", "ACCESS-CONTROL-REQUEST-HEADERS", true},
+		{"forbidden names match in mixed case", "kEeP-aLiVe", true},
+		{"Accept-Charset is forbidden", "Accept-Charset", true},
+		{"Accept-Encoding is forbidden", "Accept-Encoding", true},
+		{"Access-Control-Request-Method is forbidden", "Access-Control-Request-Method", true},
+		{"Connection is forbidden", "Connection", true},
+		{"Content-Length is forbidden", "Content-Length", true},
+		{"Cookie2 is forbidden", "Cookie2", true},
+		{"Date is forbidden", "Date", true},
+		{"DNT is forbidden", "dnt", true},
+		{"Expect is forbidden", "Expect", true},
+		{"Host is forbidden", "Host", true},
+		{"Origin is forbidden", "Origin", true},
+		{"Referer is forbidden", "Referer", true},
+		{"Set-Cookie is forbidden", "Set-Cookie", true},
+		{"TE is forbidden", "te", true},
+		{"Trailer is forbidden", "Trailer", true},
+		{"Transfer-Encoding is forbidden", "Transfer-Encoding", true},
+		{"Upgrade is forbidden", "Upgrade", true},
+		{"Via is forbidden", "Via", true},
+		{"Sec- prefix is forbidden", "Sec-Fetch-Mode", true},
+		{"Sec- prefix matches in any case", "SEC-CH-UA", true},
+		{"bare Sec- prefix is forbidden", "Sec-", true},
+		{"Proxy- prefix is forbidden", "Proxy-Authorization", true},
+		{"Proxy- prefix matches in any case", "pRoXy-Foo", true},
+		{"Sec inside a name is not a prefix", "X-Sec-Foo", false},
+		{"Sec without a hyphen is not the prefix", "Secret", false},
+		{"Proxy without a hyphen is not the prefix", "Proxy", false},
+		{"Authorization is not forbidden", "Authorization", false},
+		{"Content-Type is not forbidden", "Content-Type", false},
+		{"Cookie with a suffix is not forbidden", "Cookies", false},
+		{"Kelvin sign does not fold to k in Keep-Alive", "\u212aeep-Alive", false},
+		{"empty name is not forbidden", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsForbiddenRequestHeader(tt.in); got != tt.want {
+				t.Errorf("IsForbiddenRequestHeader(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsForbiddenResponseHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"Set-Cookie is forbidden", "Set-Cookie", true},
+		{"Set-Cookie2 is forbidden", "Set-Cookie2", true},
+		{"forbidden names match in mixed case", "sEt-CoOkIe", true},
+		{"Cookie is readable when exposed", "Cookie", false},
+		{"X-Request-Id is readable when exposed", "X-Request-Id", false},
+		{"Set-Cookie3 is readable when exposed", "Set-Cookie3", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsForbiddenResponseHeader(tt.in); got != tt.want {
+				t.Errorf("IsForbiddenResponseHeader(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsSafelistedResponseHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"Cache-Control is safelisted", "Cache-Control", true},
+		{"Content-Language is safelisted", "Content-Language", true},
+		{"Content-Length is safelisted", "Content-Length", true},
+		{"Content-Type is safelisted", "Content-Type", true},
+		{"Expires is safelisted", "Expires", true},
+		{"Last-Modified is safelisted", "Last-Modified", true},
+		{"Pragma is safelisted", "Pragma", true},
+		{"safelisted names match in mixed case", "cOnTeNt-TyPe", true},
+		{"ETag needs exposing", "ETag", false},
+		{"Content-Encoding needs exposing", "Content-Encoding", false},
+		{"X-Request-Id needs exposing", "X-Request-Id", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsSafelistedResponseHeader(tt.in); got != tt.want {
+				t.Errorf("IsSafelistedResponseHeader(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzIsToken(f *testing.F) {
+	for _, s := range []string{"", tchars, "Content-Type", "x foo", "x\x00", "é", "\u212a", "a,b", "x\x7f", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := IsToken(s), isTokenReference(s); got != want {
+			t.Errorf("IsToken(%q) = %v, reference says %v", s, got, want)
+		}
+	})
+}

@@ -1,0 +1,119 @@
+package origins
+
+import "testing"
+
+// mustPatterns parses configured origins, failing the test on any error.
+func mustPatterns(tb testing.TB, in ...string) []Pattern {
+	tb.Helper()
+	ps := make([]Pattern, len(in))
+	for i, s := range in {
+		p, err := ParsePattern(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ps[i] = p
+	}
+	return ps
+}
+
+func TestSetMatch(t *testing.T) {
+	set := NewSet(mustPatterns(t,
+		"https://app.example.com",           // 0
+		"https://api.example.com:8443",      // 1
+		"https://*.example.com",             // 2
+		"https://*.tenant.example.net:9000", // 3
+		"http://localhost:*",                // 4
+		"http://*.dev.example:*",            // 5
+		"http://[::1]:8080",                 // 6
+		"capacitor://localhost",             // 7
+		"https://app.example.com",           // 8: a duplicate of 0
+	))
+	tests := []struct {
+		name   string
+		origin string
+		id     int
+		ok     bool
+	}{
+		{"exact origin without a port gets its index", "https://app.example.com", 0, true},
+		{"exact origin with a port gets its index", "https://api.example.com:8443", 1, true},
+		{"exact IPv6 origin gets its index", "http://[::1]:8080", 6, true},
+		{"exact custom-scheme origin gets its index", "capacitor://localhost", 7, true},
+		{"exact origin also covered by a wildcard still gets its index", "https://app.example.com", 0, true},
+		{"exact origin on another port does not match", "https://api.example.com:9443", -1, false},
+		{"exact origin without the pattern's port matches only through the wildcard", "https://api.example.com", -1, true},
+		{"exact origin on another scheme does not match", "http://app.example.com", -1, false},
+
+		{"wildcard matches one label", "https://foo.example.com", -1, true},
+		{"wildcard matches several labels", "https://a.b.c.example.com", -1, true},
+		{"wildcard never matches the apex", "https://example.com", -1, false},
+		{"wildcard does not match a name that merely ends the same", "https://evilexample.com", -1, false},
+		{"wildcard does not match the parent as a prefix", "https://example.com.evil.com", -1, false},
+		{"wildcard does not match on another scheme", "http://foo.example.com", -1, false},
+		{"wildcard on the default port does not match another port", "https://foo.example.com:8443", -1, false},
+		{"wildcard with a port matches that port", "https://x.tenant.example.net:9000", -1, true},
+		{"wildcard with a port does not match the default port", "https://x.tenant.example.net", -1, false},
+		{"wildcard with a port does not match another port", "https://x.tenant.example.net:9001", -1, false},
+		{"wildcard on any port matches without a port", "http://a.dev.example", -1, true},
+		{"wildcard on any port matches a port", "http://a.b.dev.example:5173", -1, true},
+		{"wildcard on any port never matches the apex", "http://dev.example:5173", -1, false},
+
+		{"any-port host matches without a port", "http://localhost", -1, true},
+		{"any-port host matches a port", "http://localhost:3000", -1, true},
+		{"any-port host matches the highest port", "http://localhost:65535", -1, true},
+		{"any-port host does not match subdomains", "http://app.localhost:3000", -1, false},
+		{"any-port host does not match another scheme", "https://localhost:3000", -1, false},
+
+		{"malformed: uppercase", "https://APP.example.com", -1, false},
+		{"malformed: trailing slash", "https://app.example.com/", -1, false},
+		{"malformed: default port written out", "https://app.example.com:443", -1, false},
+		{"malformed: empty label under a wildcard", "https://a..example.com", -1, false},
+		{"malformed: leading dot under a wildcard", "https://.example.com", -1, false},
+		{"malformed: leading zero port on an any-port host", "http://localhost:03000", -1, false},
+		{"malformed: port above 65535 on an any-port host", "http://localhost:65536", -1, false},
+		{"malformed: null", "null", -1, false},
+		{"malformed: empty", "", -1, false},
+		{"malformed: two values", "https://app.example.com, https://foo.example.com", -1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, ok := set.Match(tt.origin)
+			if id != tt.id || ok != tt.ok {
+				t.Errorf("Match(%q) = %d, %v; want %d, %v", tt.origin, id, ok, tt.id, tt.ok)
+			}
+		})
+	}
+}
+
+func TestEmptySetMatchesNothing(t *testing.T) {
+	for _, set := range []*Set{NewSet(nil), NewSet([]Pattern{})} {
+		if id, ok := set.Match("https://app.example.com"); ok || id != -1 {
+			t.Errorf("Match on an empty set = %d, %v; want -1, false", id, ok)
+		}
+	}
+}
+
+func TestParseAndMatchDoNotAllocate(t *testing.T) {
+	set := NewSet(mustPatterns(t,
+		"https://app.example.com",
+		"https://*.example.com",
+		"http://localhost:*",
+	))
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"Parse of a valid origin", func() { Parse("https://app.example.com:8443") }},
+		{"Parse of a malformed origin", func() { Parse("https://App.example.com/") }},
+		{"Match of an exact origin", func() { set.Match("https://app.example.com") }},
+		{"Match through a wildcard", func() { set.Match("https://a.b.example.com") }},
+		{"Match through an any-port host", func() { set.Match("http://localhost:3000") }},
+		{"Match of an origin that matches nothing", func() { set.Match("https://evil.example.net") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := testing.AllocsPerRun(100, tt.f); n != 0 {
+				t.Errorf("%v allocations per run, want 0", n)
+			}
+		})
+	}
+}

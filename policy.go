@@ -1,0 +1,288 @@
+package cors
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
+)
+
+// policy is a Handler's configuration compiled for the request path: every
+// header value the handler can send is computed here once, so that serving a
+// request is lookups and map assignments only. A policy is never modified
+// after compile returns; its header value slices are shared by all requests
+// and have len == cap, so an append elsewhere always copies.
+type policy struct {
+	anyOrigin bool
+	origins   *origins.Set
+	exactACAO [][]string // by pattern index in origins: the ACAO value for an exact match
+	regexps   []*regexp.Regexp
+
+	credentials bool
+
+	// actual responses
+	acac []string // nil without credentials
+	aceh []string // nil when nothing is exposed
+
+	// preflight responses
+	anyMethod       bool
+	methods         map[string]struct{}
+	acam            []string     // nil when the requested method is echoed
+	allowedHeaders  *headers.Set // nil for any header
+	acah            []string     // nil when the requested headers are echoed
+	acma            []string     // nil without max_age
+	privateNetwork  bool
+	preflightStatus int
+	passthrough     bool
+	preflightVary   []string
+}
+
+const (
+	maxMaxAge         = 24 * time.Hour
+	chromiumMaxAgeCap = 2 * time.Hour
+)
+
+// defaultMethods are allowed when methods is not set: what a typical web
+// app's API uses, and nothing exotic.
+var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+
+// normalizedMethods are the methods browsers uppercase before sending (Fetch
+// "normalize a method"); any other method is sent exactly as the script wrote it.
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// probeOrigin is an origin no legitimate site can have (.invalid is reserved);
+// a regexp that matches it matches strangers.
+const probeOrigin = "https://cors-probe.invalid"
+
+// compile validates h and builds its policy. It reports every configuration
+// error at once, each naming the subdirective, the bad value and the fix.
+// warnings are for configurations that work but probably not as intended.
+func compile(h *Handler) (p *policy, warnings []string, err error) {
+	var errs []error
+	fail := func(subdirective, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("cors: "+subdirective+": "+format, args...))
+	}
+	p = &policy{credentials: h.Credentials, passthrough: h.PreflightPassthrough, privateNetwork: h.PrivateNetwork}
+
+	compileOrigins(h, p, fail)
+	compileMethods(h, p, fail)
+	compileHeaders(h, p, fail)
+	warnings = append(warnings, compileExposeHeaders(h, p, fail)...)
+	warnings = append(warnings, compileMaxAge(h, p, fail)...)
+
+	switch {
+	case h.PreflightStatus == 0:
+		p.preflightStatus = 204
+	case h.PreflightStatus < 200 || h.PreflightStatus > 299:
+		fail("preflight_status", "%d is not a 2xx status; browsers fail preflights answered with any other status; use 204 or 200", h.PreflightStatus)
+	default:
+		p.preflightStatus = h.PreflightStatus
+	}
+
+	if h.Credentials {
+		p.acac = []string{"true"}
+	}
+	vary := "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	if h.PrivateNetwork {
+		vary += ", Access-Control-Request-Private-Network"
+	}
+	p.preflightVary = []string{vary}
+
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return p, warnings, nil
+}
+
+type failFunc func(subdirective, format string, args ...any)
+
+func compileOrigins(h *Handler, p *policy, fail failFunc) {
+	var patterns []origins.Pattern
+	for _, s := range h.Origins {
+		if s == "*" {
+			p.anyOrigin = true
+			continue
+		}
+		pat, err := origins.ParsePattern(s)
+		if err != nil {
+			fail("origins", "%v", err)
+			continue
+		}
+		if h.Credentials && pat.IsInsecure() && !h.AllowInsecureOrigins {
+			fail("origins", "%q uses plain http, so anyone on the network path can impersonate it and read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
+		}
+		if h.Credentials && pat.IsPublicSuffixWildcard() && !h.AllowPublicSuffixWildcards {
+			fail("origins", "%q allows every site under the public suffix %q, which anyone can register, to read credentialed responses; list your own origins, or set allow_public_suffix_wildcards if you accept that risk", s, pat.Host)
+		}
+		patterns = append(patterns, pat)
+	}
+	for _, s := range h.OriginRegexps {
+		if _, err := regexp.Compile(s); err != nil {
+			fail("origin_regexp", "%q is not a valid RE2 regular expression: %v", s, err)
+			continue
+		}
+		re := regexp.MustCompile(`^(?:` + s + `)$`)
+		if h.Credentials && re.MatchString(probeOrigin) {
+			fail("origin_regexp", "%q matches %q, so it lets any site read credentialed responses; make it match only your origins", s, probeOrigin)
+		}
+		p.regexps = append(p.regexps, re)
+	}
+	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
+		p.anyOrigin = true
+	}
+	if p.anyOrigin && (len(patterns) > 0 || len(p.regexps) > 0) {
+		fail("origins", `"*" allows every origin, so the other origins listed have no effect; remove "*" or remove the others`)
+	}
+	if p.anyOrigin && h.Credentials {
+		fail("credentials", `cannot be used with any origin ("*", or no origins listed): browsers refuse credentialed responses that allow "*"; list the origins that may send credentials`)
+	}
+	p.origins = origins.NewSet(patterns)
+	p.exactACAO = make([][]string, len(patterns))
+	for i, pat := range patterns {
+		p.exactACAO[i] = []string{pat.String()}
+	}
+}
+
+func compileMethods(h *Handler, p *policy, fail failFunc) {
+	methods := h.Methods
+	if len(methods) == 0 {
+		methods = defaultMethods
+	}
+	if slices.Contains(methods, "*") {
+		if len(methods) > 1 {
+			fail("methods", `"*" allows every method, so the other methods listed have no effect; remove "*" or remove the others`)
+		}
+		p.anyMethod = true
+		if !h.Credentials {
+			// Browsers honour a literal "*" only without credentials; with
+			// credentials the requested method is echoed.
+			p.acam = []string{"*"}
+		}
+		return
+	}
+	p.methods = make(map[string]struct{}, len(methods))
+	var list []string
+	for _, m := range methods {
+		switch {
+		case !headers.IsToken(m):
+			fail("methods", "%q is not a valid method name (letters, digits and !#$%%&'*+-.^_`|~ only)", m)
+			continue
+		case isForbiddenMethod(m):
+			fail("methods", "%q is forbidden: browsers never let scripts send it; remove it", m)
+			continue
+		}
+		if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 && normalizedMethods[i] != m {
+			fail("methods", "%q would never match: browsers uppercase it before sending; write %q", m, normalizedMethods[i])
+			continue
+		}
+		if _, dup := p.methods[m]; dup {
+			continue
+		}
+		p.methods[m] = struct{}{}
+		list = append(list, m)
+	}
+	p.acam = []string{strings.Join(list, ", ")}
+}
+
+func isForbiddenMethod(m string) bool {
+	return strings.EqualFold(m, "CONNECT") || strings.EqualFold(m, "TRACE") || strings.EqualFold(m, "TRACK")
+}
+
+func compileHeaders(h *Handler, p *policy, fail failFunc) {
+	if len(h.Headers) == 0 {
+		return // any header; the requested ones are echoed
+	}
+	if slices.Contains(h.Headers, "*") {
+		if len(h.Headers) > 1 {
+			fail("headers", `"*" allows every request header, so the other headers listed have no effect; remove "*" or remove the others`)
+		}
+		return
+	}
+	var list []string
+	seen := make(map[string]bool)
+	for _, name := range h.Headers {
+		switch {
+		case !headers.IsToken(name):
+			fail("headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+			continue
+		case headers.IsForbiddenRequestHeader(name):
+			fail("headers", "%q is a forbidden request header: browsers never let scripts set it, so allowing it has no effect; remove it", name)
+			continue
+		}
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			continue
+		}
+		seen[lower] = true
+		list = append(list, name)
+	}
+	p.allowedHeaders = headers.NewSet(list)
+	p.acah = []string{strings.Join(list, ", ")}
+}
+
+func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []string) {
+	if slices.Contains(h.ExposeHeaders, "*") {
+		switch {
+		case len(h.ExposeHeaders) > 1:
+			fail("expose_headers", `"*" exposes every response header, so the other headers listed have no effect; remove "*" or remove the others`)
+		case h.Credentials:
+			fail("expose_headers", `"*" is not honoured by browsers on credentialed requests, where it would expose only a header named "*"; list the headers to expose`)
+		default:
+			p.aceh = []string{"*"}
+		}
+		return nil
+	}
+	var list []string
+	seen := make(map[string]bool)
+	for _, name := range h.ExposeHeaders {
+		switch {
+		case !headers.IsToken(name):
+			fail("expose_headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+			continue
+		case headers.IsForbiddenResponseHeader(name):
+			fail("expose_headers", "%q is never readable by scripts, whatever the server says; remove it", name)
+			continue
+		case headers.IsSafelistedResponseHeader(name):
+			warnings = append(warnings, fmt.Sprintf("cors: expose_headers: %q is always readable by scripts; listing it is not needed", name))
+		}
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			continue
+		}
+		seen[lower] = true
+		list = append(list, name)
+	}
+	if len(list) > 0 {
+		p.aceh = []string{strings.Join(list, ", ")}
+	}
+	return warnings
+}
+
+func compileMaxAge(h *Handler, p *policy, fail failFunc) (warnings []string) {
+	if h.MaxAge == nil {
+		return nil
+	}
+	d := time.Duration(*h.MaxAge)
+	switch {
+	case d < 0:
+		fail("max_age", "%s is negative; use 0 to disable preflight caching, or a duration such as 10m", *h.MaxAge)
+	case d > maxMaxAge:
+		fail("max_age", "%s is more than 24h, longer than any browser caches a preflight; use at most 2h (Chromium's cap)", *h.MaxAge)
+	case d < time.Second && d > 0:
+		fail("max_age", `%s is less than a second (a JSON number is read as nanoseconds); write a duration string such as "10m"`, *h.MaxAge)
+	case d%time.Second != 0:
+		fail("max_age", "%s is not a whole number of seconds, which is what browsers read; write e.g. %s", *h.MaxAge, Duration(d.Round(time.Second)))
+	default:
+		if d > chromiumMaxAgeCap {
+			warnings = append(warnings, fmt.Sprintf("cors: max_age: %s is more than 2h; Chromium caches preflights for at most 2h, Firefox for at most 24h", *h.MaxAge))
+		}
+		p.acma = []string{strconv.FormatInt(int64(d/time.Second), 10)}
+	}
+	return warnings
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package cors
+
+// raceEnabled tells tests that build binaries to build them with -race too.
+const raceEnabled = true
