@@ -1,6 +1,7 @@
 package cors
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/caddyserver/caddy/v2"
@@ -47,6 +48,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // allowed without credentials.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
+	file, line := d.File(), d.Line()
 	h.Origins = append(h.Origins, d.RemainingArgs()...)
 
 	seen := make(map[string]bool)
@@ -116,7 +118,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		h.Origins = []string{"*"} // explicit in the JSON, so nobody has to know the default
 	}
 	if _, _, err := compile(h); err != nil {
-		return d.Errf("%v", err)
+		// Point at the directive, not at the end of its block.
+		return fmt.Errorf("%w, in the cors directive at %s:%d", err, file, line)
 	}
 	return nil
 }

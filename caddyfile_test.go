@@ -171,6 +171,7 @@ func TestCaddyfileErrors(t *testing.T) {
 			errors: []string{
 				`origins: "https://a.example.com/"`, `origins: "http://b.example.com" uses plain http`,
 				`methods: "TRACE"`, `methods: "get"`, `headers: "Cookie"`, "max_age: -1s", "preflight_status: 500",
+				"in the cors directive at Caddyfile:2",
 			},
 		},
 	}

@@ -283,3 +283,32 @@ func TestRefusalsAreLoggedAtDebug(t *testing.T) {
 		t.Errorf("a hostile origin forged a log field:\n%s", log)
 	}
 }
+
+// TestLongMaxAgeWarns checks the warning for a max_age that Chromium cuts
+// short: the config loads, and the log says what will happen.
+func TestLongMaxAgeWarns(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:9080 {
+	cors https://app.example.com {
+		max_age 3h
+	}
+	respond "next" 200
+}`, fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+	exchange{
+		name:   "preflight gets the configured max age",
+		method: "OPTIONS",
+		header: preflightFrom(appOrigin, "PUT"),
+		status: 204,
+		cors: hdr(
+			"Access-Control-Allow-Origin", appOrigin,
+			"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+			"Access-Control-Max-Age", "10800",
+			"Vary", varyPreflight,
+		),
+	}.run(t)
+	b, _ := os.ReadFile(logFile)
+	if want := `"level":"warn"`; !strings.Contains(string(b), want) || !strings.Contains(string(b), "cors: max_age: 3h is more than 2h") {
+		t.Errorf("log has no warning about max_age 3h:\n%s", b)
+	}
+}
