@@ -47,14 +47,29 @@ var (
 // every CORS response header, nil where the header must be absent.
 type grant [numKeys][]string
 
-// applyTo makes h carry exactly the grant's CORS headers, removing any that
-// another handler set.
-func (g *grant) applyTo(h http.Header) {
+// set puts the grant's headers on h.
+func (g *grant) set(h http.Header) {
+	for i, v := range g {
+		if v != nil {
+			h[responseKeys[i]] = v
+		}
+	}
+}
+
+// enforce makes h carry exactly the grant's CORS headers: those another
+// handler set are removed or replaced with the grant's values. It writes
+// only what differs. (Go canonicalizes header names on Set and Add, and on
+// responses read from a backend, so the canonical names are the ones to check.)
+func (g *grant) enforce(h http.Header) {
 	for i, key := range responseKeys {
-		if g[i] != nil {
+		v, ok := h[key]
+		switch {
+		case g[i] == nil:
+			if ok {
+				delete(h, key)
+			}
+		case !ok || len(v) != 1 || &v[0] != &g[i][0]:
 			h[key] = g[i]
-		} else if _, ok := h[key]; ok {
-			delete(h, key)
 		}
 	}
 }
@@ -111,7 +126,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 	if p.passthrough {
 		return h.serveNext(w, r, next, &g)
 	}
-	g.applyTo(hdr)
+	g.enforce(hdr)
 	if reason != "" {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
@@ -270,10 +285,11 @@ func addVary(h http.Header, values []string) {
 }
 
 // serveNext puts the grant on the response now, so it survives error
-// responses that Caddy writes after the chain returns, and again when the
-// next handler writes its header, so anything the next handler set is replaced.
+// responses that Caddy writes after the chain returns, and enforces it when
+// the next handler writes its header, so anything the next handler set is
+// replaced.
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant) error {
-	g.applyTo(w.Header())
+	g.set(w.Header())
 	cw := writerPool.Get().(*corsWriter)
 	cw.ResponseWriter = w
 	cw.grant = *g
@@ -320,7 +336,7 @@ type corsWriter struct {
 
 func (cw *corsWriter) WriteHeader(status int) {
 	if !cw.wroteHeader {
-		cw.grant.applyTo(cw.ResponseWriter.Header())
+		cw.grant.enforce(cw.ResponseWriter.Header())
 		// 1xx responses are informational; the final header comes later.
 		if status >= 200 || status == http.StatusSwitchingProtocols {
 			cw.wroteHeader = true
