@@ -153,6 +153,7 @@ func hdr(pairs ...string) http.Header {
 
 const (
 	varyPreflight = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	defaultACAM   = "GET, HEAD, POST, PUT, PATCH, DELETE"
 	appOrigin     = "https://app.example.com"
 	evilOrigin    = "https://evil.example.net"
 )

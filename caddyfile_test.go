@@ -253,7 +253,7 @@ func TestJSONConfigLoadsThroughAdminAPI(t *testing.T) {
 		cors: hdr(
 			"Access-Control-Allow-Origin", appOrigin,
 			"Access-Control-Allow-Credentials", "true",
-			"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+			"Access-Control-Allow-Methods", defaultACAM,
 			"Access-Control-Max-Age", "600",
 			"Vary", varyPreflight,
 		),

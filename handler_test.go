@@ -21,7 +21,7 @@ func TestOneExactOrigin(t *testing.T) {
 			status: 204,
 			cors: hdr(
 				"Access-Control-Allow-Origin", appOrigin,
-				"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+				"Access-Control-Allow-Methods", defaultACAM,
 				"Access-Control-Allow-Headers", "content-type,x-custom",
 				"Vary", varyPreflight,
 			),
@@ -33,7 +33,7 @@ func TestOneExactOrigin(t *testing.T) {
 			status: 204,
 			cors: hdr(
 				"Access-Control-Allow-Origin", appOrigin,
-				"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+				"Access-Control-Allow-Methods", defaultACAM,
 				"Vary", varyPreflight,
 			),
 		},
@@ -389,7 +389,7 @@ func TestBareCorsDefaults(t *testing.T) {
 			status: 204,
 			cors: hdr(
 				"Access-Control-Allow-Origin", "*",
-				"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+				"Access-Control-Allow-Methods", defaultACAM,
 				"Access-Control-Allow-Headers", "content-type,authorization",
 				"Vary", varyPreflight,
 			),
@@ -455,7 +455,7 @@ func TestPrivateNetworkOnlyWhenAsked(t *testing.T) {
 	vary := varyPreflight + ", Access-Control-Request-Private-Network"
 	allowed := hdr(
 		"Access-Control-Allow-Origin", appOrigin,
-		"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+		"Access-Control-Allow-Methods", defaultACAM,
 		"Vary", vary,
 	)
 	runExchanges(t, []exchange{
@@ -487,7 +487,7 @@ func TestPrivateNetworkOnlyWhenAsked(t *testing.T) {
 		status: 204,
 		cors: hdr(
 			"Access-Control-Allow-Origin", appOrigin,
-			"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+			"Access-Control-Allow-Methods", defaultACAM,
 			"Vary", varyPreflight,
 		),
 	}})
@@ -509,7 +509,7 @@ func TestPreflightPassthrough(t *testing.T) {
 			status: 200,
 			cors: hdr(
 				"Access-Control-Allow-Origin", appOrigin,
-				"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+				"Access-Control-Allow-Methods", defaultACAM,
 				"Vary", varyPreflight,
 			),
 			body: "next saw OPTIONS",
@@ -547,7 +547,7 @@ func TestVaryIsAppended(t *testing.T) {
 			status: 204,
 			cors: hdr(
 				"Access-Control-Allow-Origin", appOrigin,
-				"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+				"Access-Control-Allow-Methods", defaultACAM,
 				"Vary", "Accept-Encoding",
 				"Vary", varyPreflight,
 			),
@@ -614,7 +614,7 @@ func TestPreflightAnsweredBeforeOtherDirectives(t *testing.T) {
 }`, backendPort))
 	allowed := hdr(
 		"Access-Control-Allow-Origin", appOrigin,
-		"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE",
+		"Access-Control-Allow-Methods", defaultACAM,
 		"Vary", varyPreflight,
 	)
 	runExchanges(t, []exchange{

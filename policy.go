@@ -205,22 +205,15 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 		return
 	}
 	var list []string
-	seen := make(map[string]bool)
 	for _, name := range h.Headers {
 		switch {
 		case !headers.IsToken(name):
 			fail("headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
-			continue
 		case headers.IsForbiddenRequestHeader(name):
 			fail("headers", "%q is a forbidden request header: browsers never let scripts set it, so allowing it has no effect; remove it", name)
-			continue
+		default:
+			list = appendFold(list, name)
 		}
-		lower := strings.ToLower(name)
-		if seen[lower] {
-			continue
-		}
-		seen[lower] = true
-		list = append(list, name)
 	}
 	p.allowedHeaders = headers.NewSet(list)
 	p.acah = []string{strings.Join(list, ", ")}
@@ -239,7 +232,6 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		return nil
 	}
 	var list []string
-	seen := make(map[string]bool)
 	for _, name := range h.ExposeHeaders {
 		switch {
 		case !headers.IsToken(name):
@@ -251,12 +243,7 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		case headers.IsSafelistedResponseHeader(name):
 			warnings = append(warnings, fmt.Sprintf("cors: expose_headers: %q is always readable by scripts; listing it is not needed", name))
 		}
-		lower := strings.ToLower(name)
-		if seen[lower] {
-			continue
-		}
-		seen[lower] = true
-		list = append(list, name)
+		list = appendFold(list, name)
 	}
 	if len(list) > 0 {
 		p.aceh = []string{strings.Join(list, ", ")}
@@ -285,4 +272,13 @@ func compileMaxAge(h *Handler, p *policy, fail failFunc) (warnings []string) {
 		p.acma = []string{strconv.FormatInt(int64(d/time.Second), 10)}
 	}
 	return warnings
+}
+
+// appendFold appends name to a list of header names unless the list has it
+// already, in any letter case.
+func appendFold(list []string, name string) []string {
+	if slices.ContainsFunc(list, func(n string) bool { return strings.EqualFold(n, name) }) {
+		return list
+	}
+	return append(list, name)
 }
