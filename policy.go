@@ -56,9 +56,9 @@ var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 // "normalize a method"); any other method is sent exactly as the script wrote it.
 var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 
-// probeOrigin is an origin no legitimate site can have (.invalid is reserved);
-// a regexp that matches it matches strangers.
-const probeOrigin = "https://cors-probe.invalid"
+// probeOrigins are origins no legitimate site can have (.invalid is
+// reserved); a regexp that matches one matches strangers.
+var probeOrigins = []string{"https://cors-probe.invalid", "http://cors-probe.invalid"}
 
 // compile validates h and builds its policy. It reports every configuration
 // error at once, each naming the subdirective, the bad value and the fix.
@@ -128,8 +128,8 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 			continue
 		}
 		re := regexp.MustCompile(`^(?:` + s + `)$`)
-		if h.Credentials && re.MatchString(probeOrigin) {
-			fail("origin_regexp", "%q matches %q, so it lets any site read credentialed responses; make it match only your origins", s, probeOrigin)
+		if i := slices.IndexFunc(probeOrigins, re.MatchString); h.Credentials && i >= 0 {
+			fail("origin_regexp", "%q matches %q, so it lets any site read credentialed responses; make it match only your origins", s, probeOrigins[i])
 		}
 		p.regexps = append(p.regexps, re)
 	}
