@@ -3,8 +3,11 @@ package cors
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,27 +15,61 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
-// Ports of the Caddy that the tests in this package run in-process; its
-// admin API listens on caddytest's default, localhost:2999.
-const (
-	sitePort    = 9080
-	backendPort = 9081
-	siteURL     = "http://127.0.0.1:9080"
+// Ports of the Caddy that the tests in this package run in-process, chosen
+// free at start so that several test processes can run side by side. Sites
+// in the tests' Caddyfiles listen on :{$SITE_PORT}; TestMain exports it.
+var (
+	adminPort   int
+	sitePort    int
+	backendPort int
+	httpsPort   int    // never bound: no test site uses TLS
+	siteAddr    string // 127.0.0.1:sitePort
+	siteURL     string // http://127.0.0.1:sitePort
 )
+
+func TestMain(m *testing.M) {
+	ports, err := freePorts(4)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cannot find free loopback ports:", err)
+		os.Exit(1)
+	}
+	adminPort, sitePort, backendPort, httpsPort = ports[0], ports[1], ports[2], ports[3]
+	siteAddr = fmt.Sprintf("127.0.0.1:%d", sitePort)
+	siteURL = "http://" + siteAddr
+	caddytest.Default.AdminPort = adminPort // also used by caddytest.AssertLoadError
+	os.Setenv("SITE_PORT", strconv.Itoa(sitePort))
+	os.Exit(m.Run())
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
 
 // startCaddy loads a Caddyfile made of the global options the tests need
 // plus sites into the in-process Caddy, replacing whatever ran before.
+// Every site binds loopback only.
 func startCaddy(t *testing.T, sites string, extraGlobal ...string) {
 	t.Helper()
 	config := fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
-	https_port 9443
+	https_port %d
+	default_bind 127.0.0.1
 	grace_period 1ns
 	skip_install_trust
 	%s
 }
-%s`, sitePort, strings.Join(extraGlobal, "\n\t"), sites)
+%s`, adminPort, sitePort, httpsPort, strings.Join(extraGlobal, "\n\t"), sites)
 	tc := caddytest.NewTester(t)
 	tc.InitServer(config, "caddyfile")
 	if t.Failed() {

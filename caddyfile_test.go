@@ -2,6 +2,7 @@ package cors
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -231,13 +232,13 @@ func TestJSONConfigIsValidatedOnLoad(t *testing.T) {
 }
 
 func jsonConfig(handler string) string {
-	return `{
-	"admin": {"listen": "localhost:2999"},
-	"apps": {"http": {"http_port": 9080, "servers": {"srv0": {
-		"listen": [":9080"],
-		"routes": [{"handle": [` + handler + `, {"handler": "static_response", "body": "next"}]}]
+	return fmt.Sprintf(`{
+	"admin": {"listen": "localhost:%d"},
+	"apps": {"http": {"http_port": %d, "servers": {"srv0": {
+		"listen": [%q],
+		"routes": [{"handle": [%s, {"handler": "static_response", "body": "next"}]}]
 	}}}}
-}`
+}`, adminPort, sitePort, siteAddr, handler)
 }
 
 func TestJSONConfigLoadsThroughAdminAPI(t *testing.T) {

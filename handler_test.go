@@ -9,7 +9,7 @@ import (
 
 func TestOneExactOrigin(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com
 	respond "next" 200
 }`)
@@ -155,7 +155,7 @@ func TestOneExactOrigin(t *testing.T) {
 
 func TestFullPolicy(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com https://*.example.org {
 		origins http://localhost:*
 		methods GET POST PUT
@@ -323,7 +323,7 @@ func TestFullPolicy(t *testing.T) {
 
 func TestAnyOrigin(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors {
 		methods *
 		expose_headers *
@@ -377,7 +377,7 @@ func TestAnyOrigin(t *testing.T) {
 
 func TestBareCorsDefaults(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors
 	respond "next" 200
 }`)
@@ -412,7 +412,7 @@ func TestBareCorsDefaults(t *testing.T) {
 
 func TestStarWithCredentialsEchoes(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		methods *
 		headers *
@@ -446,7 +446,7 @@ func TestStarWithCredentialsEchoes(t *testing.T) {
 
 func TestPrivateNetworkOnlyWhenAsked(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		private_network
 	}
@@ -476,7 +476,7 @@ func TestPrivateNetworkOnlyWhenAsked(t *testing.T) {
 	})
 
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com
 	respond "next" 200
 }`)
@@ -495,7 +495,7 @@ func TestPrivateNetworkOnlyWhenAsked(t *testing.T) {
 
 func TestPreflightPassthrough(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		preflight_passthrough
 	}
@@ -527,7 +527,7 @@ func TestPreflightPassthrough(t *testing.T) {
 
 func TestVaryIsAppended(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	header Vary Accept-Encoding
 	cors https://app.example.com
 	respond "next" 200
@@ -557,7 +557,7 @@ func TestVaryIsAppended(t *testing.T) {
 
 func TestMatcher(t *testing.T) {
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors /api/* https://app.example.com
 	respond "next" 200
 }`)
@@ -595,7 +595,7 @@ func TestMatcher(t *testing.T) {
 // not by their place in the file.
 func TestPreflightAnsweredBeforeOtherDirectives(t *testing.T) {
 	startCaddy(t, fmt.Sprintf(`
-:9080 {
+:{$SITE_PORT} {
 	redir /old /new
 	rewrite * /rewritten
 	basic_auth {

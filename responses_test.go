@@ -22,7 +22,7 @@ func TestHeadersSurviveEveryResponse(t *testing.T) {
 		expose_headers X-Request-Id
 	}`
 	startCaddy(t, fmt.Sprintf(`
-:9080 {
+:{$SITE_PORT} {
 	%s
 	handle /moved {
 		redir * /new 301
@@ -76,7 +76,7 @@ func TestHeadersSurviveEveryResponse(t *testing.T) {
 // own CORS headers: the response must carry this handler's policy only.
 func TestOnePolicyPerResponse(t *testing.T) {
 	startCaddy(t, fmt.Sprintf(`
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		expose_headers X-Mine
 	}
@@ -178,7 +178,7 @@ func TestStreamingAndUpgradesPassThrough(t *testing.T) {
 	t.Cleanup(func() { backend.Close() })
 
 	startCaddy(t, fmt.Sprintf(`
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com
 	reverse_proxy %s
 }`, ln.Addr()))
@@ -207,7 +207,7 @@ func TestStreamingAndUpgradesPassThrough(t *testing.T) {
 	})
 
 	t.Run("connection upgrade works and the 101 carries this handler's headers", func(t *testing.T) {
-		conn, err := net.Dial("tcp", "127.0.0.1:9080")
+		conn, err := net.Dial("tcp", siteAddr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +238,7 @@ func TestStreamingAndUpgradesPassThrough(t *testing.T) {
 func TestRefusalsAreLoggedAtDebug(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		methods GET PUT
 		headers X-Custom
@@ -289,7 +289,7 @@ func TestRefusalsAreLoggedAtDebug(t *testing.T) {
 func TestLongMaxAgeWarns(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
 	startCaddy(t, `
-:9080 {
+:{$SITE_PORT} {
 	cors https://app.example.com {
 		max_age 3h
 	}
