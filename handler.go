@@ -1,6 +1,7 @@
 package cors
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -61,6 +62,34 @@ func (g *grant) set(h http.Header) {
 // only what differs. (Go canonicalizes header names on Set and Add, and on
 // responses read from a backend, so the canonical names are the ones to check.)
 func (g *grant) enforce(h http.Header) {
+	// A map of up to 8 entries is one group of slots: walking it costs less
+	// than hashing the seven long key names to look each up.
+	if len(h) > 8 {
+		g.enforceByLookup(h)
+		return
+	}
+	var seen [numKeys]bool
+	for key, v := range h {
+		i := responseKeyIndex(key)
+		if i < 0 {
+			continue
+		}
+		seen[i] = true
+		switch {
+		case g[i] == nil:
+			delete(h, key)
+		case len(v) != 1 || &v[0] != &g[i][0]:
+			h[key] = g[i]
+		}
+	}
+	for i, v := range g {
+		if v != nil && !seen[i] {
+			h[responseKeys[i]] = v
+		}
+	}
+}
+
+func (g *grant) enforceByLookup(h http.Header) {
 	for i, key := range responseKeys {
 		v, ok := h[key]
 		switch {
@@ -72,6 +101,32 @@ func (g *grant) enforce(h http.Header) {
 			h[key] = g[i]
 		}
 	}
+}
+
+// responseKeyIndex returns the index of a canonical CORS response header
+// name in responseKeys, or -1.
+func responseKeyIndex(key string) int {
+	const prefix = "Access-Control-"
+	if len(key) <= len(prefix) || key[0] != 'A' || key[:len(prefix)] != prefix {
+		return -1
+	}
+	switch key[len(prefix):] {
+	case "Allow-Origin":
+		return acao
+	case "Allow-Credentials":
+		return acac
+	case "Expose-Headers":
+		return aceh
+	case "Allow-Methods":
+		return acam
+	case "Allow-Headers":
+		return acah
+	case "Max-Age":
+		return acma
+	case "Allow-Private-Network":
+		return acapn
+	}
+	return -1
 }
 
 // ServeHTTP answers preflights and adds CORS headers to every other response.
@@ -92,6 +147,9 @@ func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	if p.anyOrigin {
 		g[acao] = valueStar
 		g[aceh] = p.aceh
+		if len(origin) > 0 {
+			h.requests.count(kindActual, allowed)
+		}
 	} else {
 		addVary(w.Header(), varyOrigin)
 		if len(origin) > 0 {
@@ -102,11 +160,12 @@ func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.
 			case reflect:
 				g[acao] = []string{origin[0]}
 			default:
-				h.logRefusal(r, reason, "")
+				h.refuse(r, kindActual, reason, "")
 			}
 			if g[acao] != nil {
 				g[acac] = p.acac
 				g[aceh] = p.aceh
+				h.requests.count(kindActual, allowed)
 			}
 		}
 	}
@@ -120,14 +179,16 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 	addVary(hdr, p.preflightVary)
 
 	g, reason, detail := p.preflightGrant(r, origin, method)
-	if reason != "" {
-		h.logRefusal(r, reason, detail)
+	if reason != allowed {
+		h.refuse(r, kindPreflight, reason, detail)
+	} else {
+		h.requests.count(kindPreflight, allowed)
 	}
 	if p.passthrough {
 		return h.serveNext(w, r, next, &g)
 	}
 	g.enforce(hdr)
-	if reason != "" {
+	if reason != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
 	}
@@ -135,47 +196,36 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 	return nil
 }
 
-// Reasons for refusing a request, as logged.
-const (
-	reasonMalformedOrigin  = "malformed origin"
-	reasonOriginNotAllowed = "origin not allowed"
-	reasonMalformedMethod  = "malformed Access-Control-Request-Method"
-	reasonMethodNotAllowed = "method not allowed"
-	reasonMalformedHeaders = "malformed Access-Control-Request-Headers"
-	reasonHeadersTooLarge  = "Access-Control-Request-Headers too large"
-	reasonHeaderNotAllowed = "header not allowed"
-)
-
 // matchOrigin decides whether a request with these Origin header values is
 // allowed: exact is the precomputed Access-Control-Allow-Origin value of a
 // configured origin; reflect says a wildcard or regexp matched, so the
 // request's origin is the value. Neither: reason says why not. No allocation.
-func (p *policy) matchOrigin(origin []string) (exact []string, reflect bool, reason string) {
+func (p *policy) matchOrigin(origin []string) (exact []string, reflect bool, reason refusal) {
 	if len(origin) != 1 {
-		return nil, false, reasonMalformedOrigin
+		return nil, false, malformedOrigin
 	}
 	o := origin[0]
 	if id, ok := p.origins.Match(o); ok {
 		if id >= 0 {
-			return p.exactACAO[id], false, ""
+			return p.exactACAO[id], false, allowed
 		}
-		return nil, true, ""
+		return nil, true, allowed
 	}
 	if _, wellFormed := origins.Parse(o); !wellFormed {
-		return nil, false, reasonMalformedOrigin
+		return nil, false, malformedOrigin
 	}
 	for _, re := range p.regexps {
 		if re.MatchString(o) {
-			return nil, true, ""
+			return nil, true, allowed
 		}
 	}
-	return nil, false, reasonOriginNotAllowed
+	return nil, false, originNotAllowed
 }
 
 // preflightGrant decides a preflight. A refused preflight gets an empty grant
 // and a reason; detail names the offending method or header when there is one.
 // Values echoed from the request share one allocation.
-func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g grant, reason, detail string) {
+func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g grant, reason refusal, detail string) {
 	var echoes [3]struct {
 		key   int
 		value string
@@ -188,7 +238,7 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 
 	if p.anyOrigin {
 		if len(origin) != 1 {
-			return grant{}, reasonMalformedOrigin, ""
+			return grant{}, malformedOrigin, ""
 		}
 		g[acao] = valueStar
 	} else {
@@ -205,7 +255,7 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 	}
 
 	if len(method) != 1 || !headers.IsToken(method[0]) {
-		return grant{}, reasonMalformedMethod, ""
+		return grant{}, malformedMethod, ""
 	}
 	m := method[0]
 	switch {
@@ -215,7 +265,7 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 		g[acam] = p.acam
 	default:
 		if _, ok := p.methods[m]; !ok {
-			return grant{}, reasonMethodNotAllowed, m
+			return grant{}, methodNotAllowed, m
 		}
 		g[acam] = p.acam
 	}
@@ -224,11 +274,11 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 		notAllowed, err := headers.CheckRequest(requested, p.allowedHeaders)
 		switch {
 		case err == headers.ErrTooLarge:
-			return grant{}, reasonHeadersTooLarge, ""
+			return grant{}, headersTooLarge, ""
 		case err != nil:
-			return grant{}, reasonMalformedHeaders, ""
+			return grant{}, malformedHeaders, ""
 		case notAllowed != "":
-			return grant{}, reasonHeaderNotAllowed, notAllowed
+			return grant{}, headerNotAllowed, notAllowed
 		case p.acah != nil:
 			g[acah] = p.acah
 		default:
@@ -254,7 +304,7 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 			g[echoes[i].key] = values[i : i+1 : i+1]
 		}
 	}
-	return g, "", ""
+	return g, allowed, ""
 }
 
 // requestedHeaders returns the requested header list as one value, or ""
@@ -299,14 +349,23 @@ func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyht
 	return err
 }
 
-func (h *Handler) logRefusal(r *http.Request, reason, detail string) {
+// refuse counts a refused CORS request and logs why at debug level. detail
+// is the method or header name the refusal is about, if any.
+func (h *Handler) refuse(r *http.Request, kind int, reason refusal, detail string) {
+	h.requests.count(kind, reason)
 	ce := h.logger.Check(zapcore.DebugLevel, "cors: request refused")
 	if ce == nil {
 		return
 	}
+	text := refusalText[reason]
+	switch reason {
+	case headerNotAllowed:
+		text = fmt.Sprintf("header %q not allowed", truncate(detail))
+	case methodNotAllowed:
+		text = fmt.Sprintf("method %q not allowed", truncate(detail))
+	}
 	ce.Write(
-		zap.String("reason", reason),
-		zap.String("detail", truncate(detail)),
+		zap.String("reason", text),
 		zap.String("origin", truncate(strings.Join(r.Header["Origin"], ", "))),
 		zap.String("method", truncate(r.Method)),
 		zap.String("request_method", truncate(strings.Join(r.Header["Access-Control-Request-Method"], ", "))),

@@ -107,8 +107,9 @@ type Handler struct {
 	// Anyone can register a site under a public suffix. Default: false.
 	AllowPublicSuffixWildcards bool `json:"allow_public_suffix_wildcards,omitempty"`
 
-	policy *policy
-	logger *zap.Logger
+	policy   *policy
+	logger   *zap.Logger
+	requests *requestCounter // nil unless Caddy's metrics are enabled
 }
 
 // CaddyModule returns the Caddy module information.
@@ -130,7 +131,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.logger.Warn(w)
 	}
 	h.policy = p
-	return nil
+	h.requests, err = newRequestCounter(ctx)
+	return err
 }
 
 // Validate reports a configuration that Provision could not compile.

@@ -1,0 +1,156 @@
+package cors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+
+	"github.com/seed-41134e10/caddy-cors/internal/check"
+)
+
+func init() {
+	caddycmd.RegisterCommand(caddycmd.Command{
+		Name:  "cors-check",
+		Usage: "<url> --origin <origin> [--method <method>] [--header 'Name: value']... [--credentials] [--data @file|<string>] [--json] [--timeout <duration>]",
+		Short: "Shows whether a browser would let a script on another origin call a URL, and why",
+		Long: `
+Does what a browser does when a script on the page at --origin calls
+fetch(<url>), and explains every step: whether the browser sends a
+preflight first (and why), the preflight exactly as a browser sends it,
+the checks a browser makes on each answer, and which response headers the
+script can read. Each failure comes with its reason and a fix; when the
+server is Caddy, the fix is a line of the cors directive.
+
+It works against any server, not only Caddy.
+
+Exit status: 0 when a browser would let the script read the response, 1
+when it would block the call, 2 on a usage or network error.`,
+		CobraFunc: func(cmd *cobra.Command) {
+			cmd.Flags().StringP("origin", "o", "", "Origin of the page whose script makes the call, such as https://app.example.com (required)")
+			cmd.Flags().StringP("method", "X", "", "Method the script uses (default GET, or POST with --data)")
+			cmd.Flags().StringArrayP("header", "H", nil, "Request header the script sets, as 'Name: value' (repeatable)")
+			cmd.Flags().Bool("credentials", false, "The script sends credentials (fetch's credentials: 'include')")
+			cmd.Flags().StringP("data", "d", "", "Request body: a string, or @file to read it from a file")
+			cmd.Flags().Bool("json", false, "Print the verdict as JSON")
+			cmd.Flags().Duration("timeout", 10*time.Second, "Time limit for each request")
+			cmd.SilenceErrors = true // errors are printed here, not by cobra
+			cmd.SilenceUsage = true
+			cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+				fmt.Fprintf(os.Stderr, "cors-check: %v\nUsage: caddy %s\n", err, cmd.Use)
+				return corsCheckExit(cmd, 2)
+			})
+			cmd.RunE = func(cmd *cobra.Command, args []string) error {
+				code := runCorsCheck(caddycmd.Flags{FlagSet: cmd.Flags()}, args, os.Stdout, os.Stderr)
+				return corsCheckExit(cmd, code)
+			}
+		},
+	})
+}
+
+// errBlocked makes caddy exit with status 1; the report has said why.
+var errBlocked = errors.New("cors-check: a browser would block this call")
+
+// corsCheckExit turns an exit status into what caddycmd.Main exits with.
+func corsCheckExit(cmd *cobra.Command, code int) error {
+	switch code {
+	case 0:
+		return nil
+	case 1:
+		return errBlocked
+	}
+	return caddycmd.WrapCommandFuncForCobra(func(caddycmd.Flags) (int, error) { return code, nil })(cmd, nil)
+}
+
+// runCorsCheck runs the command and returns its exit status.
+func runCorsCheck(fs caddycmd.Flags, args []string, stdout, stderr io.Writer) int {
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "cors-check: "+format+"\n", a...)
+		return 2
+	}
+	req, err := corsCheckRequest(fs, args)
+	if err != nil {
+		return usage("%v", err)
+	}
+	timeout := fs.Duration("timeout")
+	if timeout <= 0 {
+		return usage("--timeout must be positive, such as 10s")
+	}
+
+	client := check.NewClient()
+	client.Timeout = timeout
+	report, err := check.Run(context.Background(), client, req)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	if fs.Bool("json") {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(report)
+	} else {
+		err = check.WriteText(stdout, report)
+	}
+	if err != nil {
+		return usage("%v", err)
+	}
+	if !report.Allowed() {
+		return 1
+	}
+	return 0
+}
+
+// corsCheckRequest builds the call from the command line, refusing what
+// fetch() itself would refuse.
+func corsCheckRequest(fs caddycmd.Flags, args []string) (check.Request, error) {
+	var req check.Request
+	if len(args) != 1 {
+		return req, fmt.Errorf("needs exactly one URL, got %d arguments; usage: caddy cors-check <url> --origin <origin> [flags]", len(args))
+	}
+	u, err := check.ParseURL(args[0])
+	if err != nil {
+		return req, err
+	}
+	req.URL = u
+	if fs.String("origin") == "" {
+		return req, errors.New("--origin is required: the origin of the page whose script calls the URL, such as https://app.example.com")
+	}
+	if req.Origin, err = check.ParseOrigin(fs.String("origin")); err != nil {
+		return req, err
+	}
+	lines, err := fs.GetStringArray("header")
+	if err != nil {
+		return req, err
+	}
+	for _, line := range lines {
+		f, err := check.ParseHeader(line)
+		if err != nil {
+			return req, err
+		}
+		req.Header = append(req.Header, f)
+	}
+	if fs.Changed("data") {
+		if req.Body, err = check.ReadData(fs.String("data")); err != nil {
+			return req, err
+		}
+		req.HasBody = true
+	}
+	req.Method = fs.String("method")
+	switch {
+	case req.Method == "" && req.HasBody:
+		req.Method = "POST"
+	case req.Method == "":
+		req.Method = "GET"
+	}
+	if err := check.ParseMethod(req.Method); err != nil {
+		return req, err
+	}
+	req.Credentials = fs.Bool("credentials")
+	return req, req.Validate()
+}

@@ -1,0 +1,174 @@
+package check
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestNormalizeMethod(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"get", "GET"}, {"Put", "PUT"}, {"delete", "DELETE"}, {"options", "OPTIONS"},
+		{"head", "HEAD"}, {"post", "POST"},
+		{"patch", "patch"}, {"Patch", "Patch"}, {"PATCH", "PATCH"}, {"propfind", "propfind"},
+	}
+	for _, tt := range tests {
+		if got := NormalizeMethod(tt.in); got != tt.want {
+			t.Errorf("NormalizeMethod(%q) = %q, want %q (fetch uppercases only DELETE GET HEAD OPTIONS POST PUT)", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIsSafelistedMethodIsCaseSensitive(t *testing.T) {
+	for m, want := range map[string]bool{"GET": true, "HEAD": true, "POST": true, "get": false, "PUT": false, "PATCH": false} {
+		if got := IsSafelistedMethod(m); got != want {
+			t.Errorf("IsSafelistedMethod(%q) = %v, want %v", m, got, want)
+		}
+	}
+}
+
+func TestIsForbiddenRequestHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Field
+		want bool
+	}{
+		{"cookie is forbidden", Field{"Cookie", "a=b"}, true},
+		{"sec- prefix is forbidden", Field{"Sec-Fetch-Mode", "cors"}, true},
+		{"proxy- prefix is forbidden", Field{"Proxy-Authorization", "x"}, true},
+		{"method override with TRACE is forbidden", Field{"X-HTTP-Method-Override", "GET, trace"}, true},
+		{"method override with PATCH is allowed", Field{"X-HTTP-Method-Override", "PATCH"}, false},
+		{"authorization is allowed", Field{"Authorization", "Bearer x"}, false},
+		{"custom header is allowed", Field{"X-Foo", "1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsForbiddenRequestHeader(tt.f); got != tt.want {
+				t.Errorf("IsForbiddenRequestHeader(%v) = %v, want %v", tt.f, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnsafeHeaders(t *testing.T) {
+	long := strings.Repeat("a", 129)
+	tests := []struct {
+		name   string
+		fields []Field
+		want   []string // unsafe names, in order
+		reason string   // part of the first reason
+	}{
+		{"no headers need no preflight", nil, []string{}, ""},
+		{"Accept with any type is safelisted", []Field{{"Accept", "application/json, text/*;q=0.5"}}, []string{}, ""},
+		{"Accept with a CORS-unsafe byte is not", []Field{{"Accept", "text/html (x)"}}, []string{"accept"}, `byte '('`},
+		{"Accept-Language with letters, digits and *,-.;= is safelisted", []Field{{"Accept-Language", "en-US,en;q=0.9, *"}}, []string{}, ""},
+		{"Content-Language with a slash is not", []Field{{"Content-Language", "en/us"}}, []string{"content-language"}, "safelisted language values"},
+		{"Content-Type text/plain with charset is safelisted", []Field{{"Content-Type", "text/plain;charset=UTF-8"}}, []string{}, ""},
+		{"Content-Type in uppercase is safelisted", []Field{{"Content-Type", "Multipart/Form-Data; boundary=x"}}, []string{}, ""},
+		{"Content-Type form is safelisted", []Field{{"content-type", "application/x-www-form-urlencoded"}}, []string{}, ""},
+		{"Content-Type JSON is not", []Field{{"Content-Type", "application/json"}}, []string{"content-type"}, `"application/json" is not application/x-www-form-urlencoded`},
+		{"Content-Type with a quoted parameter has an unsafe byte", []Field{{"Content-Type", `text/plain; charset="utf-8"`}}, []string{"content-type"}, `byte '"'`},
+		{"Content-Type that is not a MIME type is not", []Field{{"Content-Type", "text"}}, []string{"content-type"}, "not a MIME type"},
+		{"Range bytes=0- is safelisted", []Field{{"Range", "bytes=0-"}}, []string{}, ""},
+		{"Range bytes=5-10 is safelisted", []Field{{"Range", "bytes=5-10"}}, []string{}, ""},
+		{"Range bytes=-500 is not", []Field{{"Range", "bytes=-500"}}, []string{"range"}, "single range"},
+		{"Range with two ranges is not", []Field{{"Range", "bytes=0-1,5-6"}}, []string{"range"}, "single range"},
+		{"Range with start after end is not", []Field{{"Range", "bytes=10-5"}}, []string{"range"}, "single range"},
+		{"Range with white space is not", []Field{{"Range", "bytes= 0-5"}}, []string{"range"}, "single range"},
+		{"a value over 128 bytes is not safelisted", []Field{{"Accept", long}}, []string{"accept"}, "129 bytes"},
+		{"custom headers are not safelisted, sorted and lowercased", []Field{{"X-Zeta", "1"}, {"Authorization", "x"}, {"X-Alpha", "2"}}, []string{"authorization", "x-alpha", "x-zeta"}, "is not a CORS-safelisted request header"},
+		{"a name given twice is listed once", []Field{{"X-Foo", "1"}, {"x-foo", "2"}}, []string{"x-foo"}, ""},
+		{"safelisted values over 1024 bytes in total all become unsafe", []Field{
+			{"Accept", strings.Repeat("a", 128)}, {"Accept", strings.Repeat("b", 128)}, {"Accept", strings.Repeat("c", 128)},
+			{"Accept", strings.Repeat("d", 128)}, {"Accept", strings.Repeat("e", 128)}, {"Accept", strings.Repeat("f", 128)},
+			{"Accept", strings.Repeat("g", 128)}, {"Accept", strings.Repeat("h", 128)}, {"Content-Language", "en"},
+		}, []string{"accept", "content-language"}, "1026 bytes, over the 1024-byte limit"},
+		{"safelisted values of exactly 1024 bytes stay safelisted", []Field{
+			{"Accept", strings.Repeat("a", 128)}, {"Accept", strings.Repeat("b", 128)}, {"Accept", strings.Repeat("c", 128)},
+			{"Accept", strings.Repeat("d", 128)}, {"Accept", strings.Repeat("e", 128)}, {"Accept", strings.Repeat("f", 128)},
+			{"Accept", strings.Repeat("g", 128)}, {"Accept", strings.Repeat("h", 128)},
+		}, []string{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := UnsafeHeaders(tt.fields)
+			names := requestedNames(got)
+			if !reflect.DeepEqual(names, tt.want) {
+				t.Fatalf("UnsafeHeaders = %q, want %q", names, tt.want)
+			}
+			if tt.reason != "" && !strings.Contains(got[0].Reason, tt.reason) {
+				t.Errorf("reason %q does not say %q", got[0].Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestRequestHeadersValueIsCommaJoinedWithoutSpaces(t *testing.T) {
+	got := requestHeadersValue(UnsafeHeaders([]Field{{"X-B", "1"}, {"Content-Type", "application/json"}, {"X-A", "1"}}))
+	if want := "content-type,x-a,x-b"; got != want {
+		t.Errorf("Access-Control-Request-Headers = %q, want %q", got, want)
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Field
+		wantErr string
+	}{
+		{"X-Foo: bar", Field{"X-Foo", "bar"}, ""},
+		{"X-Foo:bar baz  ", Field{"X-Foo", "bar baz"}, ""},
+		{"X-Empty:", Field{"X-Empty", ""}, ""},
+		{"X-Foo", Field{}, "has no colon"},
+		{"X Foo: bar", Field{}, `"X Foo" is not a valid header name`},
+		{": bar", Field{}, `"" is not a valid header name`},
+		{"X-Foo: a\x00b", Field{}, "NUL, CR or LF"},
+	}
+	for _, tt := range tests {
+		got, err := ParseHeader(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseHeader(%q) error = %v, want one saying %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseHeader(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		wantErr string
+	}{
+		{"origin with trailing slash", second(ParseOrigin("https://app.example.com/")), `has a trailing slash; write "https://app.example.com"`},
+		{"origin in uppercase", second(ParseOrigin("HTTPS://App.example.com")), `write "https://app.example.com"`},
+		{"origin with a wildcard", second(ParseOrigin("https://*.example.com")), "is not an origin as browsers send it"},
+		{"origin null is what sandboxed pages send", second(ParseOrigin("null")), ""},
+		{"origin without scheme", second(ParseOrigin("app.example.com")), "has no scheme"},
+		{"URL without scheme", second(ParseURL("api.example.com/x")), "is not an http:// or https:// URL"},
+		{"URL with another scheme", second(ParseURL("ftp://api.example.com/")), "is not an http:// or https:// URL"},
+		{"URL that does not parse", second(ParseURL("http://[::1")), "is not a URL"},
+		{"URL with user info", second(ParseURL("https://me:pw@api.example.com/")), "has user info"},
+		{"forbidden method", ParseMethod("TRACE"), "fetch() refuses to send TRACE"},
+		{"method that is not a token", ParseMethod("GE T"), "is not a method name"},
+		{"data from a missing file", second(ReadData("@/nonexistent/body.json")), "--data: open /nonexistent/body.json"},
+		{"data @ without a file", second(ReadData("@")), "needs a file name"},
+		{"GET with a body", (&Request{Method: "get", HasBody: true}).Validate(), "fetch() refuses a body with GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			switch {
+			case tt.wantErr == "" && tt.err != nil:
+				t.Errorf("unexpected error %v", tt.err)
+			case tt.wantErr != "" && (tt.err == nil || !strings.Contains(tt.err.Error(), tt.wantErr)):
+				t.Errorf("error = %v, want one saying %q", tt.err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

@@ -1,0 +1,97 @@
+package cors
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// scrapeCORSMetrics returns the caddy_http_cors_requests_total series from
+// the admin API's /metrics endpoint, by their label sets.
+func scrapeCORSMetrics(t *testing.T) map[string]string {
+	t.Helper()
+	resp, err := client.Get(fmt.Sprintf("http://localhost:%d/metrics", adminPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	series := map[string]string{}
+	scanner := bufio.NewScanner(resp.Body)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if labels, ok := strings.CutPrefix(line, "caddy_http_cors_requests_total"); ok {
+			labels, value, _ := strings.Cut(labels, " ")
+			series[labels] = value
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return series
+}
+
+func TestRequestsAreCountedInCaddyMetrics(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		methods GET PUT
+		headers X-Custom
+	}
+	respond "next" 200
+}`, "metrics")
+
+	for _, e := range []exchange{
+		{name: "allowed actual", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"},
+		{name: "allowed actual again", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"},
+		{name: "refused actual", header: hdr("Origin", evilOrigin), status: 200, cors: hdr("Vary", "Origin"), body: "next"},
+		{name: "not a CORS request: not counted", status: 200, cors: hdr("Vary", "Origin"), body: "next"},
+		{name: "allowed preflight", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT"), status: 204, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT", "Vary", varyPreflight)},
+		{name: "preflight for a method not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "DELETE"), status: 403, cors: hdr("Vary", varyPreflight)},
+		{name: "preflight for a header not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-other"), status: 403, cors: hdr("Vary", varyPreflight)},
+		{name: "preflight from a malformed origin", method: "OPTIONS", header: preflightFrom("https://app.example.com/", "PUT"), status: 403, cors: hdr("Vary", varyPreflight)},
+	} {
+		e.run(t)
+	}
+
+	got := scrapeCORSMetrics(t)
+	want := map[string]string{
+		`{kind="actual",reason="",result="allowed"}`:                      "2",
+		`{kind="actual",reason="malformed_origin",result="refused"}`:      "0",
+		`{kind="actual",reason="origin_not_allowed",result="refused"}`:    "1",
+		`{kind="preflight",reason="",result="allowed"}`:                   "1",
+		`{kind="preflight",reason="malformed_origin",result="refused"}`:   "1",
+		`{kind="preflight",reason="origin_not_allowed",result="refused"}`: "0",
+		`{kind="preflight",reason="malformed_method",result="refused"}`:   "0",
+		`{kind="preflight",reason="method_not_allowed",result="refused"}`: "1",
+		`{kind="preflight",reason="malformed_headers",result="refused"}`:  "0",
+		`{kind="preflight",reason="headers_too_large",result="refused"}`:  "0",
+		`{kind="preflight",reason="header_not_allowed",result="refused"}`: "1",
+	}
+	for labels, value := range want {
+		if got[labels] != value {
+			t.Errorf("caddy_http_cors_requests_total%s = %q, want %q", labels, got[labels], value)
+		}
+	}
+	for labels := range got {
+		if _, ok := want[labels]; !ok {
+			t.Errorf("unexpected series caddy_http_cors_requests_total%s", labels)
+		}
+	}
+}
+
+func TestNoCORSMetricsUnlessEnabled(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com
+	respond "next" 200
+}`)
+	exchange{name: "allowed actual", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"}.run(t)
+	if got := scrapeCORSMetrics(t); len(got) != 0 {
+		t.Errorf("cors metrics without the metrics option: %v", got)
+	}
+}
