@@ -12,8 +12,13 @@ const stackName = 64
 type Set struct {
 	lower  map[string]struct{} // every member, lowercased
 	long   []string            // members longer than stackName, lowercased
+	small  []string            // every member, lowercased, if there are at most smallSet
 	maxLen int                 // longest member; longer names are not members
 }
+
+// smallSet is the most members that Contains compares one by one: comparing
+// lengths, then bytes, beats hashing the name for a map lookup.
+const smallSet = 8
 
 // NewSet builds a Set from valid token names in any case. Duplicates that
 // differ only in case are one member.
@@ -30,6 +35,11 @@ func NewSet(names []string) *Set {
 		}
 		s.maxLen = max(s.maxLen, len(lower))
 	}
+	if len(s.lower) <= smallSet {
+		for lower := range s.lower {
+			s.small = append(s.small, lower)
+		}
+	}
 	return s
 }
 
@@ -37,6 +47,14 @@ func NewSet(names []string) *Set {
 // allocates, so it is safe on the request path.
 func (s *Set) Contains(name string) bool {
 	if s == nil || len(name) > s.maxLen {
+		return false
+	}
+	if s.small != nil {
+		for _, member := range s.small {
+			if equalFoldASCII(name, member) {
+				return true
+			}
+		}
 		return false
 	}
 	if len(name) > stackName {

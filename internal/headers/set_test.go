@@ -1,13 +1,14 @@
 package headers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestSetContains(t *testing.T) {
 	long := "X-" + strings.Repeat("Long", 20) // longer than the stack buffer
-	set := NewSet([]string{"Content-Type", "x-custom", "X-REQUESTED-WITH", "X-Key", long, "x-CUSTOM"})
+	members := []string{"Content-Type", "x-custom", "X-REQUESTED-WITH", "X-Key", long, "x-CUSTOM"}
 	tests := []struct {
 		name string
 		in   string
@@ -30,12 +31,22 @@ func TestSetContains(t *testing.T) {
 		{"non-ASCII byte in place of a letter is not a member", "x-custo\xcd", false},
 		{"empty name is not a member", "", false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := set.Contains(tt.in); got != tt.want {
-				t.Errorf("Contains(%q) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
+	// A small set is scanned, a larger one hashed: both must agree.
+	var filler []string
+	for i := range 2 * smallSet {
+		filler = append(filler, fmt.Sprintf("X-Filler-%d", i))
+	}
+	for size, set := range map[string]*Set{
+		"small set": NewSet(members),
+		"large set": NewSet(append(filler, members...)),
+	} {
+		for _, tt := range tests {
+			t.Run(size+"/"+tt.name, func(t *testing.T) {
+				if got := set.Contains(tt.in); got != tt.want {
+					t.Errorf("Contains(%q) = %v, want %v", tt.in, got, tt.want)
+				}
+			})
+		}
 	}
 }
 
