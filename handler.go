@@ -143,33 +143,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // actual grants (or not) read access to the response of a non-preflight request.
 func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin []string) error {
 	p := h.policy
-	var g grant
 	if p.anyOrigin {
-		g[acao] = valueStar
-		g[aceh] = p.aceh
 		if len(origin) > 0 {
 			h.requests.count(kindActual, allowed)
 		}
-	} else {
-		addVary(w.Header(), varyOrigin)
-		if len(origin) > 0 {
-			exact, reflect, reason := p.matchOrigin(origin)
-			switch {
-			case exact != nil:
-				g[acao] = exact
-			case reflect:
-				g[acao] = []string{origin[0]}
-			default:
-				h.refuse(r, kindActual, reason, "")
-			}
-			if g[acao] != nil {
-				g[acac] = p.acac
-				g[aceh] = p.aceh
-				h.requests.count(kindActual, allowed)
-			}
-		}
+		return h.serveNext(w, r, next, &p.anyOriginGrant)
 	}
-	return h.serveNext(w, r, next, &g)
+	addVary(w.Header(), varyOrigin)
+	if len(origin) == 0 {
+		return h.serveNext(w, r, next, &noGrant)
+	}
+	id, reason := p.matchOrigin(origin)
+	switch {
+	case reason != allowed:
+		h.refuse(r, kindActual, reason, "")
+		return h.serveNext(w, r, next, &noGrant)
+	case id >= 0:
+		h.requests.count(kindActual, allowed)
+		return h.serveNext(w, r, next, &p.exactGrants[id])
+	default:
+		h.requests.count(kindActual, allowed)
+		// One allocation holds both the grant and the value it points to.
+		echo := new(struct {
+			grant grant
+			value [1]string
+		})
+		echo.value[0] = origin[0]
+		echo.grant = p.actualGrant(echo.value[:])
+		return h.serveNext(w, r, next, &echo.grant)
+	}
+}
+
+// noGrant grants nothing: every CORS response header must be absent.
+var noGrant grant
+
+// actualGrant is the grant of an actual request from an allowed origin,
+// given its Access-Control-Allow-Origin value.
+func (p *policy) actualGrant(allowOrigin []string) (g grant) {
+	g[acao] = allowOrigin
+	g[acac] = p.acac
+	g[aceh] = p.aceh
+	return g
 }
 
 // preflight answers an OPTIONS request that asks whether the real request may be sent.
@@ -185,7 +199,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 		h.requests.count(kindPreflight, allowed)
 	}
 	if p.passthrough {
-		return h.serveNext(w, r, next, &g)
+		return h.serveNext(w, r, next, new(g))
 	}
 	g.enforce(hdr)
 	if reason != allowed {
@@ -197,30 +211,34 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 }
 
 // matchOrigin decides whether a request with these Origin header values is
-// allowed: exact is the precomputed Access-Control-Allow-Origin value of a
-// configured origin; reflect says a wildcard or regexp matched, so the
-// request's origin is the value. Neither: reason says why not. No allocation.
-func (p *policy) matchOrigin(origin []string) (exact []string, reflect bool, reason refusal) {
+// allowed: id is the index of the exact configured origin that matched, or
+// reflected when a wildcard or regexp matched, so the request's origin is
+// the Access-Control-Allow-Origin value. A refusal says why not. No allocation.
+func (p *policy) matchOrigin(origin []string) (id int, reason refusal) {
 	if len(origin) != 1 {
-		return nil, false, malformedOrigin
+		return 0, malformedOrigin
 	}
 	o := origin[0]
 	if id, ok := p.origins.Match(o); ok {
 		if id >= 0 {
-			return p.exactACAO[id], false, allowed
+			return id, allowed
 		}
-		return nil, true, allowed
+		return reflected, allowed
 	}
 	if _, wellFormed := origins.Parse(o); !wellFormed {
-		return nil, false, malformedOrigin
+		return 0, malformedOrigin
 	}
 	for _, re := range p.regexps {
 		if re.MatchString(o) {
-			return nil, true, allowed
+			return reflected, allowed
 		}
 	}
-	return nil, false, originNotAllowed
+	return 0, originNotAllowed
 }
+
+// reflected is the id matchOrigin returns for origins that match a pattern
+// other than an exact origin.
+const reflected = -1
 
 // preflightGrant decides a preflight. A refused preflight gets an empty grant
 // and a reason; detail names the offending method or header when there is one.
@@ -242,14 +260,14 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 		}
 		g[acao] = valueStar
 	} else {
-		exact, reflect, reason := p.matchOrigin(origin)
+		id, reason := p.matchOrigin(origin)
 		switch {
-		case exact != nil:
-			g[acao] = exact
-		case reflect:
-			echo(acao, origin[0])
-		default:
+		case reason != allowed:
 			return grant{}, reason, ""
+		case id >= 0:
+			g[acao] = p.exactACAO[id]
+		default:
+			echo(acao, origin[0])
 		}
 		g[acac] = p.acac
 	}
@@ -337,12 +355,12 @@ func addVary(h http.Header, values []string) {
 // serveNext puts the grant on the response now, so it survives error
 // responses that Caddy writes after the chain returns, and enforces it when
 // the next handler writes its header, so anything the next handler set is
-// replaced.
+// replaced. The grant must not change while the response is written.
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant) error {
 	g.set(w.Header())
 	cw := writerPool.Get().(*corsWriter)
 	cw.ResponseWriter = w
-	cw.grant = *g
+	cw.grant = g
 	err := next.ServeHTTP(cw, r)
 	*cw = corsWriter{}
 	writerPool.Put(cw)
@@ -389,7 +407,7 @@ var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 // hijacking (connection upgrades) and io.ReaderFrom pass through.
 type corsWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	grant       grant
+	grant       *grant
 	wroteHeader bool
 }
 

@@ -30,6 +30,10 @@ type policy struct {
 	acac []string // nil without credentials
 	aceh []string // nil when nothing is exposed
 
+	// Whole grants for actual requests, shared by every request they fit.
+	anyOriginGrant grant   // any-origin policy
+	exactGrants    []grant // by pattern index in origins, like exactACAO
+
 	// preflight responses
 	anyMethod       bool
 	methods         map[string]struct{}
@@ -93,6 +97,13 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 		vary += ", Access-Control-Request-Private-Network"
 	}
 	p.preflightVary = []string{vary}
+
+	p.anyOriginGrant[acao] = valueStar
+	p.anyOriginGrant[aceh] = p.aceh
+	p.exactGrants = make([]grant, len(p.exactACAO))
+	for i, value := range p.exactACAO {
+		p.exactGrants[i] = p.actualGrant(value)
+	}
 
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
