@@ -225,6 +225,11 @@ func (p *policy) matchOrigin(origin []string) (id int, reason refusal) {
 		}
 		return reflected, allowed
 	}
+	// Telling a malformed origin from one not allowed costs a parse, worth
+	// it only when someone reads the reason, or when regexps need it.
+	if len(p.regexps) == 0 && !p.explainRefusals {
+		return 0, originNotAllowed
+	}
 	if _, wellFormed := origins.Parse(o); !wellFormed {
 		return 0, malformedOrigin
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 func init() {
@@ -132,6 +133,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.policy = p
 	h.requests, err = newRequestCounter(ctx)
+	p.explainRefusals = h.requests != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
 }
 

@@ -45,6 +45,10 @@ type policy struct {
 	preflightStatus int
 	passthrough     bool
 	preflightVary   []string
+
+	// explainRefusals: refusals are logged or counted, so their exact
+	// reason matters. Set at Provision.
+	explainRefusals bool
 }
 
 const (
