@@ -130,25 +130,50 @@ func FuzzMatch(f *testing.F) {
 	})
 }
 
-// referenceMatch is Set.Match written as plainly as possible: a loop over
-// every pattern.
+// referenceMatch is Set.Match written as plainly as possible: parse the
+// origin, then try every pattern in order, comparing the scheme, the host
+// label by label (a wildcard stands for one or more labels on the left) and
+// the port ("*" stands for any port or none). An exact pattern (no wildcard,
+// no "*" port) that matches gives its index; any other match gives -1.
 func referenceMatch(patterns []Pattern, origin string) (id int, ok bool) {
 	o, wellFormed := Parse(origin)
 	if !wellFormed {
 		return -1, false
 	}
+	matched := false
 	for i, p := range patterns {
-		if !p.Wildcard && p.Port != "*" && p.Scheme == o.Scheme && p.Host == o.Host && p.Port == o.Port {
-			return i, true
-		}
-	}
-	for _, p := range patterns {
-		if p.Scheme != o.Scheme || p.Port != "*" && p.Port != o.Port {
+		if p.Scheme != o.Scheme || !referenceHostMatch(p, o.Host) || !referencePortMatch(p, o.Port) {
 			continue
 		}
-		if p.Wildcard && strings.HasSuffix(o.Host, "."+p.Host) || !p.Wildcard && p.Host == o.Host {
-			return -1, true
+		if !p.Wildcard && p.Port != "*" {
+			return i, true
+		}
+		matched = true
+	}
+	return -1, matched
+}
+
+func referenceHostMatch(p Pattern, host string) bool {
+	if !p.Wildcard {
+		return p.Host == host
+	}
+	if strings.HasPrefix(host, "[") {
+		return false // an IPv6 address has no subdomains
+	}
+	want := strings.Split(p.Host, ".")
+	got := strings.Split(host, ".")
+	if len(got) <= len(want) {
+		return false
+	}
+	extra := len(got) - len(want)
+	for i := range want {
+		if got[extra+i] != want[i] {
+			return false
 		}
 	}
-	return -1, false
+	return true
+}
+
+func referencePortMatch(p Pattern, port string) bool {
+	return p.Port == "*" || p.Port == port
 }
