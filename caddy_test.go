@@ -38,7 +38,11 @@ func TestMain(m *testing.M) {
 	siteURL = "http://" + siteAddr
 	caddytest.Default.AdminPort = adminPort // also used by caddytest.AssertLoadError
 	os.Setenv("SITE_PORT", strconv.Itoa(sitePort))
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtCaddy.dir != "" {
+		os.RemoveAll(builtCaddy.dir)
+	}
+	os.Exit(code)
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.

@@ -3,32 +3,52 @@ package cors
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// buildCaddy builds ./cmd/caddy, the Caddy that README tells users to run.
+// builtCaddy is the one Caddy binary that the tests of this process share;
+// TestMain removes its directory.
+var builtCaddy struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildCaddy builds ./cmd/caddy, the Caddy that README tells users to run,
+// once per test process.
 func buildCaddy(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds Caddy")
 	}
-	bin := filepath.Join(t.TempDir(), "caddy")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race") // reuses what `go test -race` already compiled
+	b := &builtCaddy
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "caddy-cors-test-"); b.err != nil {
+			return
+		}
+		b.bin = filepath.Join(b.dir, "caddy")
+		args := []string{"build", "-o", b.bin}
+		if raceEnabled {
+			args = append(args, "-race") // reuses what `go test -race` already compiled
+		}
+		if out, err := exec.Command("go", append(args, "./cmd/caddy")...).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build ./cmd/caddy: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	out, err := exec.Command("go", append(args, "./cmd/caddy")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/caddy: %v\n%s", err, out)
-	}
-	return bin
+	return b.bin
 }
 
 func TestBuiltCaddy(t *testing.T) {
