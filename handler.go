@@ -163,14 +163,10 @@ func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		return h.serveNext(w, r, next, &p.exactGrants[id])
 	default:
 		h.requests.count(kindActual, allowed)
-		// One allocation holds both the grant and the value it points to.
-		echo := new(struct {
-			grant grant
-			value [1]string
-		})
-		echo.value[0] = origin[0]
-		echo.grant = p.actualGrant(echo.value[:])
-		return h.serveNext(w, r, next, &echo.grant)
+		cw := getWriter(w)
+		cw.reflected = p.actualGrant([]string{origin[0]})
+		cw.grant = &cw.reflected
+		return cw.serve(next, r)
 	}
 }
 
@@ -362,14 +358,9 @@ func addVary(h http.Header, values []string) {
 // the next handler writes its header, so anything the next handler set is
 // replaced. The grant must not change while the response is written.
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant) error {
-	g.set(w.Header())
-	cw := writerPool.Get().(*corsWriter)
-	cw.ResponseWriter = w
+	cw := getWriter(w)
 	cw.grant = g
-	err := next.ServeHTTP(cw, r)
-	*cw = corsWriter{}
-	writerPool.Put(cw)
-	return err
+	return cw.serve(next, r)
 }
 
 // refuse counts a refused CORS request and logs why at debug level. detail
@@ -413,7 +404,23 @@ var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 type corsWriter struct {
 	caddyhttp.ResponseWriterWrapper
 	grant       *grant
+	reflected   grant // the grant, for an origin echoed back (it is not shared)
 	wroteHeader bool
+}
+
+func getWriter(w http.ResponseWriter) *corsWriter {
+	cw := writerPool.Get().(*corsWriter)
+	cw.ResponseWriter = w
+	return cw
+}
+
+// serve puts the grant on the response, runs next, and recycles cw.
+func (cw *corsWriter) serve(next caddyhttp.Handler, r *http.Request) error {
+	cw.grant.set(cw.ResponseWriter.Header())
+	err := next.ServeHTTP(cw, r)
+	*cw = corsWriter{}
+	writerPool.Put(cw)
+	return err
 }
 
 func (cw *corsWriter) WriteHeader(status int) {

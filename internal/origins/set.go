@@ -8,17 +8,23 @@ import "strings"
 // per label of the request's host. A Set is immutable, so safe for
 // concurrent use.
 type Set struct {
-	exact    map[string]int          // canonical origin -> index of the first pattern that is exactly it
-	maxExact int                     // length of the longest key in exact
-	loose    map[string]*schemeHosts // by scheme: the wildcard and any-port patterns
+	exact    map[string]int // canonical origin -> index of the first pattern that is exactly it
+	maxExact int            // length of the longest key in exact
+	loose    []schemeHosts  // by scheme: the wildcard and any-port patterns
 }
 
-// schemeHosts holds one scheme's wildcard and any-port patterns. Maps keyed
-// by plain strings, rather than by a (scheme, port) struct, take Go's fast
-// string-hashing path.
+// schemeHosts holds one scheme's wildcard and any-port patterns. A config
+// names few schemes and ports, so they are found by comparing strings,
+// which is cheaper than hashing them.
 type schemeHosts struct {
-	byPort  map[string]*looseHosts // "" for the scheme's default port
-	anyPort *looseHosts            // patterns with port "*"
+	scheme  string
+	byPort  []portHosts // "" for the scheme's default port
+	anyPort *looseHosts // patterns with port "*"
+}
+
+type portHosts struct {
+	port  string
+	hosts *looseHosts
 }
 
 // looseHosts holds the patterns of one scheme and port that are not one
@@ -26,12 +32,18 @@ type schemeHosts struct {
 type looseHosts struct {
 	hosts   map[string]struct{} // hosts of non-wildcard any-port patterns
 	parents map[string]struct{} // parent domains of wildcard patterns
+	// fewParents lists the parents when there are at most fewParents of
+	// them: testing each as a suffix beats hashing every parent domain of
+	// the request's host.
+	fewParents []string
 }
+
+const fewParents = 8
 
 // NewSet compiles patterns, as returned by ParsePattern, for matching.
 // Duplicates are fine: Match reports the index of the first.
 func NewSet(patterns []Pattern) *Set {
-	s := &Set{exact: make(map[string]int), loose: make(map[string]*schemeHosts)}
+	s := &Set{exact: make(map[string]int)}
 	for i, p := range patterns {
 		if !p.Wildcard && p.Port != "*" {
 			k := p.String()
@@ -48,15 +60,31 @@ func NewSet(patterns []Pattern) *Set {
 			t.hosts[p.Host] = struct{}{}
 		}
 	}
+	for i := range s.loose {
+		sh := &s.loose[i]
+		sh.anyPort.listFewParents()
+		for _, ph := range sh.byPort {
+			ph.hosts.listFewParents()
+		}
+	}
 	return s
+}
+
+func (t *looseHosts) listFewParents() {
+	if t == nil || len(t.parents) > fewParents {
+		return
+	}
+	for parent := range t.parents {
+		t.fewParents = append(t.fewParents, parent)
+	}
 }
 
 // looseHostsFor returns the table for scheme and port, creating it.
 func (s *Set) looseHostsFor(scheme, port string) *looseHosts {
-	sh := s.loose[scheme]
+	sh := s.schemeHosts(scheme)
 	if sh == nil {
-		sh = &schemeHosts{byPort: make(map[string]*looseHosts)}
-		s.loose[scheme] = sh
+		s.loose = append(s.loose, schemeHosts{scheme: scheme})
+		sh = &s.loose[len(s.loose)-1]
 	}
 	newTable := func() *looseHosts {
 		return &looseHosts{hosts: make(map[string]struct{}), parents: make(map[string]struct{})}
@@ -67,12 +95,30 @@ func (s *Set) looseHostsFor(scheme, port string) *looseHosts {
 		}
 		return sh.anyPort
 	}
-	t := sh.byPort[port]
+	t := sh.portHosts(port)
 	if t == nil {
 		t = newTable()
-		sh.byPort[port] = t
+		sh.byPort = append(sh.byPort, portHosts{port, t})
 	}
 	return t
+}
+
+func (s *Set) schemeHosts(scheme string) *schemeHosts {
+	for i := range s.loose {
+		if s.loose[i].scheme == scheme {
+			return &s.loose[i]
+		}
+	}
+	return nil
+}
+
+func (sh *schemeHosts) portHosts(port string) *looseHosts {
+	for _, ph := range sh.byPort {
+		if ph.port == port {
+			return ph.hosts
+		}
+	}
+	return nil
 }
 
 // Match reports whether the raw Origin header value origin matches any
@@ -93,11 +139,11 @@ func (s *Set) Match(origin string) (id int, ok bool) {
 	if !ok {
 		return -1, false
 	}
-	sh := s.loose[o.Scheme]
+	sh := s.schemeHosts(o.Scheme)
 	if sh == nil {
 		return -1, false
 	}
-	return -1, sh.byPort[o.Port].match(o.Host) || sh.anyPort.match(o.Host)
+	return -1, sh.portHosts(o.Port).match(o.Host) || sh.anyPort.match(o.Host)
 }
 
 // match looks host up, then walks it one label at a time from the left for
@@ -107,10 +153,21 @@ func (t *looseHosts) match(host string) bool {
 	if t == nil {
 		return false
 	}
-	if _, ok := t.hosts[host]; ok {
-		return true
+	if len(t.hosts) > 0 {
+		if _, ok := t.hosts[host]; ok {
+			return true
+		}
 	}
 	if len(t.parents) == 0 || host[0] == '[' {
+		return false
+	}
+	if t.fewParents != nil {
+		for _, parent := range t.fewParents {
+			// host is a subdomain of parent: it ends with "." + parent.
+			if n := len(host) - len(parent); n > 1 && host[n-1] == '.' && host[n:] == parent {
+				return true
+			}
+		}
 		return false
 	}
 	for h := host; ; {

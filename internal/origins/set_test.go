@@ -1,6 +1,9 @@
 package origins
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // mustPatterns parses configured origins, failing the test on any error.
 func mustPatterns(tb testing.TB, in ...string) []Pattern {
@@ -17,7 +20,7 @@ func mustPatterns(tb testing.TB, in ...string) []Pattern {
 }
 
 func TestSetMatch(t *testing.T) {
-	set := NewSet(mustPatterns(t,
+	patterns := mustPatterns(t,
 		"https://app.example.com",           // 0
 		"https://api.example.com:8443",      // 1
 		"https://*.example.com",             // 2
@@ -27,7 +30,7 @@ func TestSetMatch(t *testing.T) {
 		"http://[::1]:8080",                 // 6
 		"capacitor://localhost",             // 7
 		"https://app.example.com",           // 8: a duplicate of 0
-	))
+	)
 	tests := []struct {
 		name   string
 		origin string
@@ -74,13 +77,25 @@ func TestSetMatch(t *testing.T) {
 		{"malformed: empty", "", -1, false},
 		{"malformed: two values", "https://app.example.com, https://foo.example.com", -1, false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			id, ok := set.Match(tt.origin)
-			if id != tt.id || ok != tt.ok {
-				t.Errorf("Match(%q) = %d, %v; want %d, %v", tt.origin, id, ok, tt.id, tt.ok)
-			}
-		})
+	// A few wildcard parents are tested as suffixes, many are looked up
+	// label by label: both must agree. The extra patterns match none of
+	// the origins above.
+	var more []string
+	for i := range 2 * fewParents {
+		more = append(more, fmt.Sprintf("https://*.filler%d.example.org", i), fmt.Sprintf("http://*.filler%d.example.org:*", i))
+	}
+	for size, set := range map[string]*Set{
+		"few wildcards":  NewSet(patterns),
+		"many wildcards": NewSet(append(patterns, mustPatterns(t, more...)...)),
+	} {
+		for _, tt := range tests {
+			t.Run(size+"/"+tt.name, func(t *testing.T) {
+				id, ok := set.Match(tt.origin)
+				if id != tt.id || ok != tt.ok {
+					t.Errorf("Match(%q) = %d, %v; want %d, %v", tt.origin, id, ok, tt.id, tt.ok)
+				}
+			})
+		}
 	}
 }
 
