@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,23 +16,14 @@ import (
 	"time"
 )
 
-// corsCheckBusyPorts are used by other tests that may run at the same time.
-var corsCheckBusyPorts = []int{2019, 2999, 8080, 8081, 9080, 9081, 9443}
-
 // corsCheckFreePort returns a loopback port that was free a moment ago.
 func corsCheckFreePort(t *testing.T) int {
 	t.Helper()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if !slices.Contains(corsCheckBusyPorts, port) {
-			return port
-		}
+	ports, err := freePorts(1)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ports[0]
 }
 
 // corsCheckEnv keeps caddy's storage and config out of the user's home.

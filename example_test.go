@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // builtCaddy is the one Caddy binary that the tests of this process share;
@@ -85,36 +84,20 @@ func TestBuiltCaddy(t *testing.T) {
 	})
 
 	t.Run("caddy run serves the demo from example.Caddyfile", func(t *testing.T) {
-		cmd := exec.Command(bin, "run", "--config", "example.Caddyfile")
-		var logs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
+		siteA, siteB := startDemo(t, bin) // example.Caddyfile on free ports
+
+		resp, err := client.Get(siteA + "/")
+		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("caddy logs:\n%s", logs.String())
-			}
-		})
-
-		var page string
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			resp, err := client.Get("http://localhost:8080/")
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				page = string(b)
-				break
-			}
-		}
-		if !strings.Contains(page, "Site A calls site B") {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "Site A calls site B") {
 			t.Fatalf("site A did not serve the demo page; got %q", page)
 		}
 
 		send := func(method, path string, pairs ...string) *http.Response {
-			req, _ := http.NewRequest(method, "http://127.0.0.1:8081"+path, nil)
+			req, _ := http.NewRequest(method, siteB+path, nil)
 			req.Header = hdr(pairs...)
 			resp, err := client.Do(req)
 			if err != nil {
@@ -123,7 +106,6 @@ func TestBuiltCaddy(t *testing.T) {
 			resp.Body.Close()
 			return resp
 		}
-		const siteA = "http://localhost:8080"
 		preflight := send("OPTIONS", "/api/items/1", "Origin", siteA, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-demo")
 		if preflight.StatusCode != 204 || preflight.Header.Get("Access-Control-Allow-Origin") != siteA ||
 			preflight.Header.Get("Access-Control-Allow-Credentials") != "true" {
