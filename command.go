@@ -18,7 +18,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "cors-check",
-		Usage: "<url> --origin <origin> [--method <method>] [--header 'Name: value']... [--credentials] [--data @file|<string>] [--json] [--timeout <duration>]",
+		Usage: "<url> --origin <origin> [--method <method>] [--header 'Name: value']... [--credentials] [--data @file|<string>] [--json] [--timeout <duration>] [--max-time <duration>]",
 		Short: "Shows whether a browser would let a script on another origin call a URL, and why",
 		Long: `
 Does what a browser does when a script on the page at --origin calls
@@ -30,6 +30,9 @@ server is Caddy, the fix is a line of the cors directive.
 
 It works against any server, not only Caddy.
 
+--timeout bounds each request; --max-time bounds the whole check, with
+its preflights, probes and up to 20 redirects.
+
 Exit status: 0 when a browser would let the script read the response, 1
 when it would block the call, 2 on a usage or network error.`,
 		CobraFunc: func(cmd *cobra.Command) {
@@ -40,6 +43,7 @@ when it would block the call, 2 on a usage or network error.`,
 			cmd.Flags().StringP("data", "d", "", "Request body: a string, or @file to read it from a file")
 			cmd.Flags().Bool("json", false, "Print the verdict as JSON")
 			cmd.Flags().Duration("timeout", 10*time.Second, "Time limit for each request")
+			cmd.Flags().Duration("max-time", time.Minute, "Time limit for the whole check: preflights, probes and redirects")
 			cmd.SilenceErrors = true // errors are printed here, not by cobra
 			cmd.SilenceUsage = true
 			cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -82,10 +86,19 @@ func runCorsCheck(fs caddycmd.Flags, args []string, stdout, stderr io.Writer) in
 	if timeout <= 0 {
 		return usage("--timeout must be positive, such as 10s")
 	}
+	maxTime := fs.Duration("max-time")
+	if maxTime <= 0 {
+		return usage("--max-time must be positive, such as 1m")
+	}
 
+	ctx, cancel := context.WithTimeout(context.Background(), maxTime)
+	defer cancel()
 	client := check.NewClient()
 	client.Timeout = timeout
-	report, err := check.Run(context.Background(), client, req)
+	report, err := check.Run(ctx, client, req)
+	if err != nil && ctx.Err() != nil {
+		return usage("the check took longer than --max-time %v (preflights, probes and redirects together); raise --max-time, or find out why the server is slow", maxTime)
+	}
 	if err != nil {
 		return usage("%v", err)
 	}

@@ -2,18 +2,24 @@ package cors
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed-41134e10/caddy-cors/internal/check"
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
 // corsCheckFreePort returns a loopback port that was free a moment ago.
@@ -220,6 +226,9 @@ func TestCorsCheckUsageErrors(t *testing.T) {
 		{"GET with a body", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "-X", "GET", "--data", "x"}, "fetch() refuses a body with GET"},
 		{"unknown flag", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--nope"}, "unknown flag: --nope"},
 		{"bad timeout", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--timeout", "soon"}, "invalid argument \"soon\""},
+		{"max-time that is not positive", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--max-time", "0s"}, "--max-time must be positive"},
+		{"header value that Go cannot send", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "-H", "X-Foo: a\x01b"}, `the value has the control byte 0x01, which cors-check cannot send`},
+		{"header value with a line break", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "-H", "X-Foo: a\nX-Bar: b"}, "the value has a NUL, CR or LF byte"},
 		{"server not running", []string{closed, "--origin", "https://app.example.com", "--timeout", "5s"}, "connection refused"},
 	}
 	for _, tt := range tests {
@@ -235,5 +244,178 @@ func TestCorsCheckUsageErrors(t *testing.T) {
 				t.Errorf("stdout %q, stderr %q", out, errOut)
 			}
 		})
+	}
+}
+
+// TestCorsCheckMaxTime checks that --max-time bounds a whole run, here a
+// redirect chain whose every answer comes well within --timeout.
+func TestCorsCheckMaxTime(t *testing.T) {
+	bin := buildCaddy(t)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Location", "/again")
+		w.WriteHeader(http.StatusFound)
+	}))
+	defer slow.Close()
+
+	start := time.Now()
+	out, errOut, code := runCorsCheckCommand(t, bin, slow.URL+"/", "--origin", "https://app.example.com", "--timeout", "5s", "--max-time", "1s")
+	took := time.Since(start)
+	if code != 2 || !strings.Contains(errOut, "took longer than --max-time 1s") || out != "" {
+		t.Errorf("exit status %d, stdout %q, stderr %q; want 2 and a message naming --max-time", code, out, errOut)
+	}
+	if took > 4*time.Second { // 21 answers of 300ms each take 6s
+		t.Errorf("cors-check took %v with --max-time 1s", took)
+	}
+}
+
+// TestCorsCheckFixesAreAcceptedByTheModule runs cors-check's checks against a
+// Caddy with this module for each kind of failure it writes a cors line for,
+// and feeds every Caddyfile text of every fix to the Caddyfile parser.
+func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	handle /any/* {
+		cors
+		respond "any"
+	}
+	handle /listed/* {
+		header X-Request-Id 42
+		cors https://app.example.com {
+			methods GET POST PATCH
+			headers Content-Type
+		}
+		respond "listed"
+	}
+	handle /insecure/* {
+		cors http://app.example.com
+		respond "insecure"
+	}
+	respond "outside"
+}`)
+	many := make([]string, headers.MaxRequestNames+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("X-Custom-%d: 1", i)
+	}
+	tests := []struct {
+		name        string
+		path        string
+		origin      string // https://app.example.com when empty
+		method      string // GET when empty
+		header      []string
+		credentials bool
+		wantFix     string // part of one of the fixes
+	}{
+		{name: "origin not listed", path: "/listed/x", origin: "https://other.example", wantFix: "Caddyfile: cors https://other.example ("},
+		{name: "loopback origin not listed", path: "/listed/x", origin: "http://127.0.0.1:8080", wantFix: "Caddyfile: cors http://127.0.0.1:8080 ("},
+		{name: "path outside every cors matcher", path: "/elsewhere", wantFix: "Caddyfile: cors https://app.example.com ("},
+		{name: "method not listed", path: "/listed/x", method: "DELETE", wantFix: `"methods GET POST PATCH DELETE"`},
+		{name: "method in another case", path: "/listed/x", method: "patch", wantFix: `"methods GET POST PATCH patch"`},
+		{name: "header not listed, beside a listed one", path: "/listed/x", method: "POST", header: []string{"Content-Type: application/json", "X-Foo: 1"}, wantFix: `"headers Content-Type X-Foo"`},
+		{name: "header not listed, alone", path: "/listed/x", method: "POST", header: []string{"X-Foo: 1"}, wantFix: `"headers X-Foo"`},
+		{name: "credentials not allowed", path: "/listed/x", credentials: true, wantFix: `"credentials"`},
+		{name: "credentials with any origin", path: "/any/x", credentials: true, wantFix: `"credentials"`},
+		{name: "credentials for a plain-http origin", path: "/insecure/x", origin: "http://app.example.com", credentials: true, wantFix: `"allow_insecure_origins"`},
+		{name: "response header not exposed", path: "/listed/x", wantFix: `"expose_headers X-Request-Id"`},
+		{name: "origin null not allowed", path: "/listed/x", origin: "null", method: "PUT", wantFix: "Caddyfile: cors (with no origins"},
+		{name: "origin null and a method not allowed", path: "/any/x", origin: "null", method: "PROPFIND", wantFix: "without origins"},
+		{name: "origin null with credentials", path: "/listed/x", origin: "null", credentials: true, wantFix: "no cors line can allow the origin null"},
+		{name: "origin null with credentials and any origin", path: "/any/x", origin: "null", credentials: true, wantFix: "no cors line can allow the origin null"},
+		{name: "more request headers than the module accepts", path: "/any/x", method: "POST", header: many, wantFix: fmt.Sprintf("at most %d request headers", headers.MaxRequestNames)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := check.Request{Origin: cmp.Or(tt.origin, "https://app.example.com"), Method: cmp.Or(tt.method, "GET"), Credentials: tt.credentials}
+			var err error
+			if req.URL, err = check.ParseURL(siteURL + tt.path); err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range tt.header {
+				f, err := check.ParseHeader(line)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header = append(req.Header, f)
+			}
+			client := check.NewClient()
+			client.Timeout = 10 * time.Second
+			rep, err := check.Run(context.Background(), client, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, step := range rep.Steps {
+				if step.Fix == "" {
+					continue
+				}
+				found = found || strings.Contains(step.Fix, tt.wantFix)
+				if strings.Contains(step.Fix, "cors null") {
+					t.Errorf("fix suggests the origin null, which the module refuses: %s", step.Fix)
+				}
+				for _, directive := range suggestedDirectives(t, step.Fix) {
+					if _, err := adaptHandler(t, directive); err != nil {
+						t.Errorf("fix %q suggests\n%s\nwhich the module refuses: %v", step.Fix, directive, err)
+					}
+				}
+			}
+			if !found {
+				var out strings.Builder
+				check.WriteText(&out, rep)
+				t.Errorf("no fix says %q:\n%s", tt.wantFix, out.String())
+			}
+		})
+	}
+}
+
+// suggestedDirectives returns the cors directives a cors-check fix suggests,
+// from the two shapes of Caddyfile text it writes (see internal/check/fix.go):
+// `Caddyfile: cors <origin> (…`, and `Caddyfile: "<line>" [and "<line>"] in
+// the block of the cors directive that allows <origin>` or `… without origins`.
+func suggestedDirectives(t *testing.T, fix string) []string {
+	t.Helper()
+	const allows = " in the block of the cors directive that allows "
+	const withoutOrigins = " in the block of the cors directive without origins"
+	var directives []string
+	rest := fix
+	for {
+		var ok bool
+		if _, rest, ok = strings.Cut(rest, "Caddyfile: "); !ok {
+			return directives
+		}
+		if strings.HasPrefix(rest, "cors") {
+			line, _, _ := strings.Cut(rest, " (")
+			directives = append(directives, line)
+			continue
+		}
+		var lines []string
+		for {
+			quoted, err := strconv.QuotedPrefix(rest)
+			if err != nil {
+				t.Errorf("fix %q has Caddyfile text in no known shape", fix)
+				return nil
+			}
+			line, _ := strconv.Unquote(quoted)
+			lines = append(lines, line)
+			rest = rest[len(quoted):]
+			if rest, ok = strings.CutPrefix(rest, " and "); !ok {
+				break
+			}
+		}
+		var head string
+		switch {
+		case strings.HasPrefix(rest, allows):
+			origin := rest[len(allows):]
+			if i := strings.IndexAny(origin, " ,;"); i >= 0 {
+				origin = origin[:i]
+			}
+			head = "cors " + origin
+		case strings.HasPrefix(rest, withoutOrigins):
+			head = "cors"
+		default:
+			t.Errorf("fix %q names lines of a cors block without saying which", fix)
+			return nil
+		}
+		directives = append(directives, head+" {\n\t"+strings.Join(lines, "\n\t")+"\n}")
 	}
 }

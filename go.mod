@@ -8,6 +8,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/prometheus/client_golang v1.24.1
 	github.com/spf13/cobra v1.10.2
+	github.com/weppos/publicsuffix-go v0.50.3
 	go.uber.org/zap v1.28.0
 	golang.org/x/net v0.62.0
 )

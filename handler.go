@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -37,100 +38,70 @@ var responseKeys = [numKeys]string{
 	"Access-Control-Allow-Private-Network",
 }
 
-// Shared header values; each has len == cap.
-var (
-	valueStar  = []string{"*"}
-	valueTrue  = []string{"true"}
-	varyOrigin = []string{"Origin"}
-)
-
 // A grant is this handler's whole decision for one response: the value of
-// every CORS response header, nil where the header must be absent.
-type grant [numKeys][]string
+// every CORS response header, "" where the header must be absent. Its
+// strings are shared between requests (strings are immutable); the slices
+// that carry them in a response are not: see set.
+type grant [numKeys]string
 
-// set puts the grant's headers on h.
-func (g *grant) set(h http.Header) {
-	for i, v := range g {
-		if v != nil {
-			h[responseKeys[i]] = v
+// set puts the grant's headers and vary (if not "") on h, all in one slice
+// made for this response. Header value slices are writable by any handler
+// (Caddy's `header` replace operations write into them in place), so a slice
+// shared with another response could be rewritten under it. One small
+// allocation per response is the price (BenchmarkServeHTTP).
+func (g *grant) set(h http.Header, vary string) {
+	n := 0
+	for _, v := range g {
+		if v != "" {
+			n++
 		}
+	}
+	if vary != "" {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	values := make([]string, n)
+	i := 0
+	for key, v := range g {
+		if v != "" {
+			values[i] = v
+			h[responseKeys[key]] = values[i : i+1 : i+1]
+			i++
+		}
+	}
+	if vary != "" {
+		values[i] = vary
+		addVary(h, values[i:i+1:i+1])
 	}
 }
 
 // enforce makes h carry exactly the grant's CORS headers: those another
-// handler set are removed or replaced with the grant's values. It writes
-// only what differs. (Go canonicalizes header names on Set and Add, and on
-// responses read from a backend, so the canonical names are the ones to check.)
+// handler set or changed are removed or replaced. It writes only what
+// differs. (Go canonicalizes header names on Set and Add, and on responses
+// read from a backend, so the canonical names are the ones to check.)
 func (g *grant) enforce(h http.Header) {
-	// A map of up to 8 entries is one group of slots: walking it costs less
-	// than hashing the seven long key names to look each up.
-	if len(h) > 8 {
-		g.enforceByLookup(h)
-		return
-	}
-	var seen [numKeys]bool
-	for key, v := range h {
-		i := responseKeyIndex(key)
-		if i < 0 {
-			continue
-		}
-		seen[i] = true
-		switch {
-		case g[i] == nil:
-			delete(h, key)
-		case len(v) != 1 || &v[0] != &g[i][0]:
-			h[key] = g[i]
-		}
-	}
-	for i, v := range g {
-		if v != nil && !seen[i] {
-			h[responseKeys[i]] = v
-		}
-	}
-}
-
-func (g *grant) enforceByLookup(h http.Header) {
 	for i, key := range responseKeys {
 		v, ok := h[key]
 		switch {
-		case g[i] == nil:
+		case g[i] == "":
 			if ok {
 				delete(h, key)
 			}
-		case !ok || len(v) != 1 || &v[0] != &g[i][0]:
-			h[key] = g[i]
+		case !ok || len(v) != 1 || v[0] != g[i]:
+			h[key] = []string{g[i]}
 		}
 	}
-}
-
-// responseKeyIndex returns the index of a canonical CORS response header
-// name in responseKeys, or -1.
-func responseKeyIndex(key string) int {
-	const prefix = "Access-Control-"
-	if len(key) <= len(prefix) || key[0] != 'A' || key[:len(prefix)] != prefix {
-		return -1
-	}
-	switch key[len(prefix):] {
-	case "Allow-Origin":
-		return acao
-	case "Allow-Credentials":
-		return acac
-	case "Expose-Headers":
-		return aceh
-	case "Allow-Methods":
-		return acam
-	case "Allow-Headers":
-		return acah
-	case "Max-Age":
-		return acma
-	case "Allow-Private-Network":
-		return acapn
-	}
-	return -1
 }
 
 // ServeHTTP answers preflights and adds CORS headers to every other response.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if h.followsCors && insideCorsWriter(w) {
+		// A cors handler before this one (a sibling with a matcher) has
+		// decided this request already.
+		return next.ServeHTTP(w, r)
+	}
 	origin, hasOrigin := r.Header["Origin"]
 	if r.Method == http.MethodOptions && hasOrigin {
 		if method, ok := r.Header["Access-Control-Request-Method"]; ok {
@@ -145,29 +116,21 @@ func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	p := h.policy
 	if p.anyOrigin {
 		if len(origin) > 0 {
-			h.requests.count(kindActual, allowed)
+			h.count(r, kindActual, allowed)
 		}
-		return h.serveNext(w, r, next, &p.anyOriginGrant)
+		return h.serveNext(w, r, next, &p.anyOriginGrant, "")
 	}
-	addVary(w.Header(), varyOrigin)
 	if len(origin) == 0 {
-		return h.serveNext(w, r, next, &noGrant)
+		return h.serveNext(w, r, next, &noGrant, "Origin")
 	}
-	id, reason := p.matchOrigin(origin)
-	switch {
-	case reason != allowed:
+	allowOrigin, reason := p.matchOrigin(origin, h.explainRefusals)
+	if reason != allowed {
 		h.refuse(r, kindActual, reason, "")
-		return h.serveNext(w, r, next, &noGrant)
-	case id >= 0:
-		h.requests.count(kindActual, allowed)
-		return h.serveNext(w, r, next, &p.exactGrants[id])
-	default:
-		h.requests.count(kindActual, allowed)
-		cw := getWriter(w)
-		cw.reflected = p.actualGrant([]string{origin[0]})
-		cw.grant = &cw.reflected
-		return cw.serve(next, r)
+		return h.serveNext(w, r, next, &noGrant, "Origin")
 	}
+	h.count(r, kindActual, allowed)
+	g := p.actualGrant(allowOrigin)
+	return h.serveNext(w, r, next, &g, "Origin")
 }
 
 // noGrant grants nothing: every CORS response header must be absent.
@@ -175,7 +138,7 @@ var noGrant grant
 
 // actualGrant is the grant of an actual request from an allowed origin,
 // given its Access-Control-Allow-Origin value.
-func (p *policy) actualGrant(allowOrigin []string) (g grant) {
+func (p *policy) actualGrant(allowOrigin string) (g grant) {
 	g[acao] = allowOrigin
 	g[acac] = p.acac
 	g[aceh] = p.aceh
@@ -185,18 +148,17 @@ func (p *policy) actualGrant(allowOrigin []string) (g grant) {
 // preflight answers an OPTIONS request that asks whether the real request may be sent.
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin, method []string) error {
 	p := h.policy
-	hdr := w.Header()
-	addVary(hdr, p.preflightVary)
-
-	g, reason, detail := p.preflightGrant(r, origin, method)
+	g, reason, detail := p.preflightGrant(r, origin, method, h.explainRefusals)
 	if reason != allowed {
 		h.refuse(r, kindPreflight, reason, detail)
 	} else {
-		h.requests.count(kindPreflight, allowed)
+		h.count(r, kindPreflight, allowed)
 	}
 	if p.passthrough {
-		return h.serveNext(w, r, next, new(g))
+		return h.serveNext(w, r, next, &g, p.preflightVary)
 	}
+	hdr := w.Header()
+	g.set(hdr, p.preflightVary)
 	g.enforce(hdr)
 	if reason != allowed {
 		w.WriteHeader(http.StatusForbidden)
@@ -207,69 +169,48 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 }
 
 // matchOrigin decides whether a request with these Origin header values is
-// allowed: id is the index of the exact configured origin that matched, or
-// reflected when a wildcard or regexp matched, so the request's origin is
-// the Access-Control-Allow-Origin value. A refusal says why not. No allocation.
-func (p *policy) matchOrigin(origin []string) (id int, reason refusal) {
+// allowed, and returns the Access-Control-Allow-Origin value for it. A
+// refusal says why not; explain asks to tell a malformed origin from one
+// that is not allowed, which costs a parse. No allocation.
+func (p *policy) matchOrigin(origin []string, explain bool) (allowOrigin string, reason refusal) {
 	if len(origin) != 1 {
-		return 0, malformedOrigin
+		return "", malformedOrigin
 	}
 	o := origin[0]
 	if id, ok := p.origins.Match(o); ok {
 		if id >= 0 {
-			return id, allowed
+			return p.exactACAO[id], allowed
 		}
-		return reflected, allowed
+		return o, allowed // a wildcard matched: echo the origin
 	}
-	// Telling a malformed origin from one not allowed costs a parse, worth
-	// it only when someone reads the reason, or when regexps need it.
-	if len(p.regexps) == 0 && !p.explainRefusals {
-		return 0, originNotAllowed
+	if len(p.regexps) == 0 && !explain {
+		return "", originNotAllowed
 	}
 	if _, wellFormed := origins.Parse(o); !wellFormed {
-		return 0, malformedOrigin
+		return "", malformedOrigin
 	}
 	for _, re := range p.regexps {
 		if re.MatchString(o) {
-			return reflected, allowed
+			return o, allowed
 		}
 	}
-	return 0, originNotAllowed
+	return "", originNotAllowed
 }
-
-// reflected is the id matchOrigin returns for origins that match a pattern
-// other than an exact origin.
-const reflected = -1
 
 // preflightGrant decides a preflight. A refused preflight gets an empty grant
 // and a reason; detail names the offending method or header when there is one.
-// Values echoed from the request share one allocation.
-func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g grant, reason refusal, detail string) {
-	var echoes [3]struct {
-		key   int
-		value string
-	}
-	n := 0
-	echo := func(key int, value string) {
-		echoes[n].key, echoes[n].value = key, value
-		n++
-	}
-
+func (p *policy) preflightGrant(r *http.Request, origin, method []string, explain bool) (g grant, reason refusal, detail string) {
 	if p.anyOrigin {
 		if len(origin) != 1 {
 			return grant{}, malformedOrigin, ""
 		}
-		g[acao] = valueStar
+		g[acao] = "*"
 	} else {
-		id, reason := p.matchOrigin(origin)
-		switch {
-		case reason != allowed:
+		allowOrigin, reason := p.matchOrigin(origin, explain)
+		if reason != allowed {
 			return grant{}, reason, ""
-		case id >= 0:
-			g[acao] = p.exactACAO[id]
-		default:
-			echo(acao, origin[0])
 		}
+		g[acao] = allowOrigin
 		g[acac] = p.acac
 	}
 
@@ -278,8 +219,8 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 	}
 	m := method[0]
 	switch {
-	case p.acam == nil: // any method, echoed because credentials rule out "*"
-		echo(acam, m)
+	case p.acam == "": // any method, echoed because credentials rule out "*"
+		g[acam] = m
 	case p.anyMethod || isSafelistedMethod(m):
 		g[acam] = p.acam
 	default:
@@ -298,29 +239,19 @@ func (p *policy) preflightGrant(r *http.Request, origin, method []string) (g gra
 			return grant{}, malformedHeaders, ""
 		case notAllowed != "":
 			return grant{}, headerNotAllowed, notAllowed
-		case p.acah != nil:
+		case p.acah != "":
 			g[acah] = p.acah
 		default:
 			// Any header: echo the (now validated) request, because a literal
 			// "*" covers neither Authorization nor credentialed requests.
-			if value := requestedHeaders(requested); value != "" {
-				echo(acah, value)
-			}
+			g[acah] = requestedHeaders(requested)
 		}
 	}
 
 	g[acma] = p.acma
 	if p.privateNetwork {
 		if v := r.Header["Access-Control-Request-Private-Network"]; len(v) == 1 && v[0] == "true" {
-			g[acapn] = valueTrue
-		}
-	}
-
-	if n > 0 {
-		values := make([]string, n)
-		for i := range n {
-			values[i] = echoes[i].value
-			g[echoes[i].key] = values[i : i+1 : i+1]
+			g[acapn] = "true"
 		}
 	}
 	return g, allowed, ""
@@ -343,29 +274,54 @@ func isSafelistedMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodPost
 }
 
-// addVary appends values to the Vary header without clobbering what is there.
-func addVary(h http.Header, values []string) {
+// addVary adds a Vary value (a slice made for this response) to what is
+// there, unless it is there already: a cors handler in handle_errors adds
+// the same value as the one whose chain returned the error.
+func addVary(h http.Header, value []string) {
 	existing, ok := h["Vary"]
-	if !ok {
-		h["Vary"] = values
-		return
+	switch {
+	case !ok:
+		h["Vary"] = value
+	case slices.Contains(existing, value[0]):
+	default:
+		// Full slice expression: never write into another handler's array.
+		h["Vary"] = append(existing[:len(existing):len(existing)], value...)
 	}
-	h["Vary"] = append(existing, values...)
 }
 
-// serveNext puts the grant on the response now, so it survives error
-// responses that Caddy writes after the chain returns, and enforces it when
-// the next handler writes its header, so anything the next handler set is
-// replaced. The grant must not change while the response is written.
-func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant) error {
-	cw := getWriter(w)
-	cw.grant = g
-	return cw.serve(next, r)
+// serveNext puts the grant on the response now, runs next, and enforces the
+// grant when next writes its header, so anything the next handler set is
+// replaced. When next returns an error without writing, Caddy writes the
+// error response after this handler returns, so the grant is enforced then
+// too: the error response carries this policy and nothing else.
+func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant, vary string) error {
+	cw := writerPool.Get().(*corsWriter)
+	cw.ResponseWriter = w
+	cw.grant = *g
+	g.set(w.Header(), vary)
+	err := next.ServeHTTP(cw, r)
+	if err != nil && !cw.wroteHeader {
+		g.enforce(w.Header())
+		markDecided(r)
+	}
+	*cw = corsWriter{}
+	writerPool.Put(cw)
+	return err
+}
+
+// count counts an allowed CORS request.
+func (h *Handler) count(r *http.Request, kind int, reason refusal) {
+	if h.requests != nil && !h.decidedBefore(r) {
+		h.requests.count(kind, reason)
+	}
 }
 
 // refuse counts a refused CORS request and logs why at debug level. detail
 // is the method or header name the refusal is about, if any.
 func (h *Handler) refuse(r *http.Request, kind int, reason refusal, detail string) {
+	if !h.explainRefusals || h.decidedBefore(r) {
+		return
+	}
 	h.requests.count(kind, reason)
 	ce := h.logger.Check(zapcore.DebugLevel, "cors: request refused")
 	if ce == nil {
@@ -387,6 +343,22 @@ func (h *Handler) refuse(r *http.Request, kind int, reason refusal, detail strin
 	)
 }
 
+// decidedVar marks, in the request's Caddy vars, a request that a cors
+// handler decided and whose chain returned an error: the same request then
+// runs through the cors handler in handle_errors, which must not count or
+// log it a second time.
+const decidedVar = "cors.decided"
+
+func markDecided(r *http.Request) {
+	caddyhttp.SetVar(r.Context(), decidedVar, true)
+}
+
+// decidedBefore reports whether this handler, in handle_errors, sees a
+// request that a cors handler decided already.
+func (h *Handler) decidedBefore(r *http.Request) bool {
+	return h.inErrorRoutes && caddyhttp.GetVar(r.Context(), decidedVar) != nil
+}
+
 // truncate bounds what a hostile request can put into one log line.
 func truncate(s string) string {
 	const max = 256
@@ -403,24 +375,23 @@ var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 // hijacking (connection upgrades) and io.ReaderFrom pass through.
 type corsWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	grant       *grant
-	reflected   grant // the grant, for an origin echoed back (it is not shared)
+	grant       grant
 	wroteHeader bool
 }
 
-func getWriter(w http.ResponseWriter) *corsWriter {
-	cw := writerPool.Get().(*corsWriter)
-	cw.ResponseWriter = w
-	return cw
-}
-
-// serve puts the grant on the response, runs next, and recycles cw.
-func (cw *corsWriter) serve(next caddyhttp.Handler, r *http.Request) error {
-	cw.grant.set(cw.ResponseWriter.Header())
-	err := next.ServeHTTP(cw, r)
-	*cw = corsWriter{}
-	writerPool.Put(cw)
-	return err
+// insideCorsWriter reports whether w is, or wraps, the writer of a cors
+// handler that runs before this one.
+func insideCorsWriter(w http.ResponseWriter) bool {
+	for {
+		switch ww := w.(type) {
+		case *corsWriter:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = ww.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 func (cw *corsWriter) WriteHeader(status int) {

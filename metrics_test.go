@@ -95,3 +95,32 @@ func TestNoCORSMetricsUnlessEnabled(t *testing.T) {
 		t.Errorf("cors metrics without the metrics option: %v", got)
 	}
 }
+
+// TestErrorPagesAreCountedOnce: a request whose chain returns an error runs
+// through the cors handler in handle_errors too (README's snippet); it is
+// still one CORS request, counted once.
+func TestErrorPagesAreCountedOnce(t *testing.T) {
+	startCaddy(t, `
+(api-cors) {
+	cors https://app.example.com
+}
+:{$SITE_PORT} {
+	import api-cors
+	error "nope" 404
+	handle_errors {
+		import api-cors
+		respond "error page" 404
+	}
+}`, "metrics")
+	exchange{name: "allowed", header: hdr("Origin", appOrigin), status: 404, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "error page"}.run(t)
+	exchange{name: "refused", header: hdr("Origin", evilOrigin), status: 404, cors: hdr("Vary", "Origin"), body: "error page"}.run(t)
+	got := scrapeCORSMetrics(t)
+	for labels, value := range map[string]string{
+		`{kind="actual",reason="",result="allowed"}`:                   "1",
+		`{kind="actual",reason="origin_not_allowed",result="refused"}`: "1",
+	} {
+		if got[labels] != value {
+			t.Errorf("caddy_http_cors_requests_total%s = %q, want %q", labels, got[labels], value)
+		}
+	}
+}

@@ -111,6 +111,11 @@ type Handler struct {
 	policy   *policy
 	logger   *zap.Logger
 	requests *requestCounter // nil unless Caddy's metrics are enabled
+
+	// explainRefusals: refusals are logged or counted, so their exact
+	// reason matters.
+	explainRefusals bool
+	placement
 }
 
 // CaddyModule returns the Caddy module information.
@@ -131,9 +136,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	for _, w := range warnings {
 		h.logger.Warn(w)
 	}
+	if h.placement, err = place(ctx, h); err != nil {
+		return err
+	}
 	h.policy = p
 	h.requests, err = newRequestCounter(ctx)
-	p.explainRefusals = h.requests != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
+	h.explainRefusals = h.requests != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
 }
 

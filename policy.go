@@ -16,39 +16,32 @@ import (
 // policy is a Handler's configuration compiled for the request path: every
 // header value the handler can send is computed here once, so that serving a
 // request is lookups and map assignments only. A policy is never modified
-// after compile returns; its header value slices are shared by all requests
-// and have len == cap, so an append elsewhere always copies.
+// after compile returns.
 type policy struct {
 	anyOrigin bool
 	origins   *origins.Set
-	exactACAO [][]string // by pattern index in origins: the ACAO value for an exact match
+	exactACAO []string // by pattern index in origins: the ACAO value for an exact match
 	regexps   []*regexp.Regexp
 
 	credentials bool
 
 	// actual responses
-	acac []string // nil without credentials
-	aceh []string // nil when nothing is exposed
+	acac string // "" without credentials
+	aceh string // "" when nothing is exposed
 
-	// Whole grants for actual requests, shared by every request they fit.
-	anyOriginGrant grant   // any-origin policy
-	exactGrants    []grant // by pattern index in origins, like exactACAO
+	anyOriginGrant grant // the grant of every actual request to an any-origin policy
 
 	// preflight responses
 	anyMethod       bool
 	methods         map[string]struct{}
-	acam            []string     // nil when the requested method is echoed
+	acam            string       // "" when the requested method is echoed
 	allowedHeaders  *headers.Set // nil for any header
-	acah            []string     // nil when the requested headers are echoed
-	acma            []string     // nil without max_age
+	acah            string       // "" when the requested headers are echoed
+	acma            string       // "" without max_age
 	privateNetwork  bool
 	preflightStatus int
 	passthrough     bool
-	preflightVary   []string
-
-	// explainRefusals: refusals are logged or counted, so their exact
-	// reason matters. Set at Provision.
-	explainRefusals bool
+	preflightVary   string
 }
 
 const (
@@ -94,20 +87,15 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	}
 
 	if h.Credentials {
-		p.acac = []string{"true"}
+		p.acac = "true"
 	}
-	vary := "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	p.preflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 	if h.PrivateNetwork {
-		vary += ", Access-Control-Request-Private-Network"
+		p.preflightVary += ", Access-Control-Request-Private-Network"
 	}
-	p.preflightVary = []string{vary}
 
-	p.anyOriginGrant[acao] = valueStar
+	p.anyOriginGrant[acao] = "*"
 	p.anyOriginGrant[aceh] = p.aceh
-	p.exactGrants = make([]grant, len(p.exactACAO))
-	for i, value := range p.exactACAO {
-		p.exactGrants[i] = p.actualGrant(value)
-	}
 
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -132,12 +120,18 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		if h.Credentials && pat.IsInsecure() && !h.AllowInsecureOrigins {
 			fail("origins", "%q uses plain http, so anyone on the network path can impersonate it and read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
 		}
-		if h.Credentials && pat.IsPublicSuffixWildcard() && !h.AllowPublicSuffixWildcards {
-			fail("origins", "%q allows every site under the public suffix %q, which anyone can register, to read credentialed responses; list your own origins, or set allow_public_suffix_wildcards if you accept that risk", s, pat.Host)
+		if h.Credentials && !h.AllowPublicSuffixWildcards {
+			if suffix, ok := pat.PublicSuffixUnder(); ok {
+				fail("origins", "%q allows every site under the public suffix %q, which anyone can register, to read credentialed responses; list your own origins, or set allow_public_suffix_wildcards if you accept that risk", s, suffix)
+			}
 		}
 		patterns = append(patterns, pat)
 	}
 	for _, s := range h.OriginRegexps {
+		if s == "" {
+			fail("origin_regexp", `"" is empty, which matches no origin browsers send; remove it or write the pattern`)
+			continue
+		}
 		if _, err := regexp.Compile(s); err != nil {
 			fail("origin_regexp", "%q is not a valid RE2 regular expression: %v", s, err)
 			continue
@@ -158,9 +152,9 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		fail("credentials", `cannot be used with any origin ("*", or no origins listed): browsers refuse credentialed responses that allow "*"; list the origins that may send credentials`)
 	}
 	p.origins = origins.NewSet(patterns)
-	p.exactACAO = make([][]string, len(patterns))
+	p.exactACAO = make([]string, len(patterns))
 	for i, pat := range patterns {
-		p.exactACAO[i] = []string{pat.String()}
+		p.exactACAO[i] = pat.String()
 	}
 }
 
@@ -177,7 +171,7 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		if !h.Credentials {
 			// Browsers honour a literal "*" only without credentials; with
 			// credentials the requested method is echoed.
-			p.acam = []string{"*"}
+			p.acam = "*"
 		}
 		return
 	}
@@ -202,7 +196,7 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		p.methods[m] = struct{}{}
 		list = append(list, m)
 	}
-	p.acam = []string{strings.Join(list, ", ")}
+	p.acam = strings.Join(list, ", ")
 }
 
 func isForbiddenMethod(m string) bool {
@@ -231,7 +225,7 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 		}
 	}
 	p.allowedHeaders = headers.NewSet(list)
-	p.acah = []string{strings.Join(list, ", ")}
+	p.acah = strings.Join(list, ", ")
 }
 
 func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []string) {
@@ -240,9 +234,9 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		case len(h.ExposeHeaders) > 1:
 			fail("expose_headers", `"*" exposes every response header, so the other headers listed have no effect; remove "*" or remove the others`)
 		case h.Credentials:
-			fail("expose_headers", `"*" is not honoured by browsers on credentialed requests, where it would expose only a header named "*"; list the headers to expose`)
+			fail("expose_headers", `"*" cannot be used with credentials: browsers do not honour it on credentialed requests, where it would expose only a header named "*"; list the headers to expose in expose_headers, or remove credentials`)
 		default:
-			p.aceh = []string{"*"}
+			p.aceh = "*"
 		}
 		return nil
 	}
@@ -261,7 +255,7 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		list = appendFold(list, name)
 	}
 	if len(list) > 0 {
-		p.aceh = []string{strings.Join(list, ", ")}
+		p.aceh = strings.Join(list, ", ")
 	}
 	return warnings
 }
@@ -284,7 +278,7 @@ func compileMaxAge(h *Handler, p *policy, fail failFunc) (warnings []string) {
 		if d > chromiumMaxAgeCap {
 			warnings = append(warnings, fmt.Sprintf("cors: max_age: %s is more than 2h; Chromium caches preflights for at most 2h, Firefox for at most 24h", *h.MaxAge))
 		}
-		p.acma = []string{strconv.FormatInt(int64(d/time.Second), 10)}
+		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	return warnings
 }

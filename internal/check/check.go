@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
@@ -81,6 +83,11 @@ func ParseHeader(line string) (Field, error) {
 	value = strings.Trim(value, " \t\r\n") // fetch() normalizes values this way
 	if strings.ContainsAny(value, "\x00\r\n") {
 		return Field{}, fmt.Errorf("--header %q: the value has a NUL, CR or LF byte, which fetch() refuses", line)
+	}
+	if !httpguts.ValidHeaderFieldValue(value) {
+		// fetch() sends other control bytes; Go's HTTP client refuses them.
+		i := strings.IndexFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
+		return Field{}, fmt.Errorf("--header %q: the value has the control byte %#02x, which cors-check cannot send (fetch() would); leave it out", line, value[i])
 	}
 	return Field{Name: name, Value: value}, nil
 }
@@ -163,7 +170,8 @@ type hop struct {
 }
 
 // Run makes the call as a browser would and returns the verdict. The error
-// is for network failures only; a blocked call is a report, not an error.
+// is for network failures and for ctx ending before the verdict (a deadline
+// for the whole run); a blocked call is a report, not an error.
 func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 	rep := &Report{URL: r.URL.String(), Origin: r.Origin, Method: NormalizeMethod(r.Method), Credentials: r.Credentials, Readable: []string{}}
 	h := hop{n: 1, url: r.URL, origin: r.Origin, method: rep.Method, body: r.Body, hasBody: r.HasBody}
@@ -192,7 +200,7 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 
 	if r.Origin != "null" && sameOrigin(r.Origin, r.URL) {
 		rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "same-origin", Result: Info, Seen: originOf(r.URL),
-			Detail: "the URL has the page's own origin, so CORS does not apply: the browser sends the request and the script reads everything"})
+			Detail: "the URL has the page's own origin, so CORS does not apply (unless a redirect leads to another origin): the browser sends the request and the script reads everything"})
 	}
 	if strings.HasPrefix(r.Origin, "https://") && r.URL.Scheme == "http" && !isLoopback(r.URL) {
 		rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "mixed-content", Result: Fail, Seen: r.URL.Scheme + " from " + r.Origin,
@@ -201,12 +209,23 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 		rep.block()
 		return rep, nil
 	}
-	if r.Origin != "null" && sameOrigin(r.Origin, r.URL) {
-		return sameOriginCall(ctx, client, rep, h)
-	}
-
+	// cors is the Fetch standard's response tainting "cors": it starts at the
+	// first URL of another origin, redirected to or not, and stays.
+	cors := false
 	for {
-		done, next, err := runHop(ctx, client, rep, r.Credentials, h)
+		var done bool
+		var next hop
+		var err error
+		if !cors && r.Origin != "null" && sameOrigin(r.Origin, h.url) {
+			done, next, err = sameOriginHop(ctx, client, rep, h)
+		} else {
+			done, next, err = runHop(ctx, client, rep, r.Credentials, h, !cors)
+			cors = true
+		}
+		if err == nil {
+			// A probe cut short by the deadline must not pass for a verdict.
+			err = ctx.Err()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -217,16 +236,21 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 	}
 }
 
-// runHop sends the preflight (when needed) and the request for one URL. It
-// returns done with the verdict set, or the next hop of a redirect.
-func runHop(ctx context.Context, client *http.Client, rep *Report, credentials bool, h hop) (done bool, next hop, err error) {
+// runHop sends the preflight (when needed) and the request for one URL that
+// CORS applies to; first is the first such URL of the call. It returns done
+// with the verdict set, or the next hop of a redirect.
+func runHop(ctx context.Context, client *http.Client, rep *Report, credentials bool, h hop, first bool) (done bool, next hop, err error) {
 	unsafe := UnsafeHeaders(h.fields)
 	needs := !IsSafelistedMethod(h.method) || len(unsafe) > 0
 	c := call{hop: h.n, origin: h.origin, method: h.method, credentials: credentials, unsafe: unsafe, path: h.url.EscapedPath()}
 	if c.path == "" {
 		c.path = "/"
 	}
-	if h.n == 1 {
+	newFixer := func(header http.Header) fixer {
+		return fixer{caddy: header.Get("Server") == "Caddy", origin: h.origin, path: c.path, credentials: credentials,
+			redirectedNull: h.origin == "null" && rep.Origin != "null"}
+	}
+	if first {
 		rep.Preflight = needs
 	}
 	rep.add(preflightDecision(c, needs))
@@ -244,7 +268,7 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 			return false, hop{}, fmt.Errorf("preflight OPTIONS %s: %w", h.url, err)
 		}
 		rep.Server = header.Get("Server")
-		c.fix = fixer{caddy: rep.Server == "Caddy", origin: h.origin, path: c.path}
+		c.fix = newFixer(header)
 		rep.add(Step{Hop: h.n, Phase: PhasePreflight, Check: "sent", Result: Info, Seen: "OPTIONS " + h.url.String(), Detail: describeSent(pre.Header)})
 		steps, maxAge := evaluatePreflight(c, status, header)
 		if len(header.Values("Access-Control-Allow-Origin")) == 0 && (200 <= status && status <= 299 || status == 403) {
@@ -255,7 +279,7 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 			rep.block()
 			return true, hop{}, nil
 		}
-		if h.n == 1 {
+		if first {
 			rep.MaxAge = &maxAge
 		}
 	}
@@ -276,7 +300,7 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 		return false, hop{}, fmt.Errorf("%s %s: %w", h.method, h.url, err)
 	}
 	rep.Server = header.Get("Server")
-	c.fix = fixer{caddy: rep.Server == "Caddy", origin: h.origin, path: c.path}
+	c.fix = newFixer(header)
 	sent := "Origin: " + h.origin
 	if h.hasBody {
 		sent += fmt.Sprintf(", with a body of %d bytes", len(h.body))
@@ -285,6 +309,11 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 		sent += "; with credentials, the browser would add its cookies for this site"
 	}
 	rep.add(Step{Hop: h.n, Phase: PhaseActual, Check: "sent", Result: Info, Seen: h.method + " " + h.url.String(), Detail: sent})
+	if status == http.StatusSwitchingProtocols {
+		rep.add(switchingProtocolsStep(h.n, c.fix))
+		rep.block()
+		return true, hop{}, nil
+	}
 	rep.add(Step{Hop: h.n, Phase: PhaseActual, Check: "status", Result: Info, Seen: statusText(status),
 		Detail: "CORS does not judge the status of the request itself; the script sees it when the checks below pass"})
 	rep.Steps = append(rep.Steps, corsCheck(c, PhaseActual, header)...)
@@ -294,7 +323,7 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 	}
 
 	if loc := header.Get("Location"); isRedirect(status) && loc != "" {
-		return followRedirect(rep, h, status, loc)
+		return followRedirect(rep, h, status, loc, true)
 	}
 
 	rep.add(exposeStep(c, header))
@@ -308,9 +337,10 @@ func runHop(ctx context.Context, client *http.Client, rep *Report, credentials b
 }
 
 // followRedirect does what a browser does with a redirect answer that passed
-// the CORS check: it follows it, with the Fetch standard's changes to method,
-// body, headers and origin.
-func followRedirect(rep *Report, h hop, status int, location string) (bool, hop, error) {
+// the CORS check, or that needed none (cors is false: the call has not left
+// the page's origin): it follows it, with the Fetch standard's changes to
+// method, body, headers and origin.
+func followRedirect(rep *Report, h hop, status int, location string, cors bool) (bool, hop, error) {
 	step := Step{Hop: h.n, Phase: PhaseRedirect, Check: "location", Result: Fail, Seen: fmt.Sprintf("%d, Location: %s", status, location)}
 	target, err := h.url.Parse(location)
 	switch {
@@ -318,7 +348,7 @@ func followRedirect(rep *Report, h hop, status int, location string) (bool, hop,
 		step.Detail = "the Location is not a URL, so the browser fails the request"
 	case target.Scheme != "http" && target.Scheme != "https":
 		step.Detail = "the Location is not an http(s) URL, so the browser fails the request"
-	case target.User != nil:
+	case target.User != nil && (cors || !sameOrigin(h.origin, target)):
 		step.Detail = "the Location has user info, which browsers refuse in a CORS redirect"
 	case h.n > maxRedirects:
 		step.Detail = fmt.Sprintf("more than %d redirects; the browser gives up", maxRedirects)
@@ -359,7 +389,14 @@ func followRedirect(rep *Report, h hop, status int, location string) (bool, hop,
 		}
 	}
 	step.Result = Info
-	step.Detail = "the redirect passed the CORS check, so the browser follows it and checks the next answer too"
+	switch {
+	case cors:
+		step.Detail = "the redirect passed the CORS check, so the browser follows it and checks the next answer too"
+	case sameOrigin(h.origin, target):
+		step.Detail = "a same-origin answer needs no CORS check, so the browser follows the redirect"
+	default:
+		step.Detail = "a same-origin answer needs no CORS check, so the browser follows the redirect; the new URL has another origin, so CORS applies from here on: the browser sends Origin: " + h.origin + " and checks every answer"
+	}
 	if len(changes) > 0 {
 		step.Detail += "; " + strings.Join(changes, "; ")
 	}
@@ -367,8 +404,10 @@ func followRedirect(rep *Report, h hop, status int, location string) (bool, hop,
 	return false, next, nil
 }
 
-// sameOriginCall sends a request CORS does not apply to, to report its status.
-func sameOriginCall(ctx context.Context, client *http.Client, rep *Report, h hop) (*Report, error) {
+// sameOriginHop sends a request CORS does not apply to: one to the page's
+// own origin that has not left it. A redirect is followed like any other,
+// and can lead to another origin, where CORS applies.
+func sameOriginHop(ctx context.Context, client *http.Client, rep *Report, h hop) (done bool, next hop, err error) {
 	req := newRequest(ctx, h.method, h.url, nil)
 	if h.hasBody {
 		req = newRequest(ctx, h.method, h.url, h.body)
@@ -376,11 +415,22 @@ func sameOriginCall(ctx context.Context, client *http.Client, rep *Report, h hop
 	for _, f := range h.fields {
 		req.Header.Add(f.Name, f.Value)
 	}
+	if h.method != "GET" && h.method != "HEAD" {
+		req.Header.Set("Origin", h.origin) // as the Fetch standard sends it
+	}
 	status, header, err := send(client, req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", h.method, h.url, err)
+		return false, hop{}, fmt.Errorf("%s %s: %w", h.method, h.url, err)
 	}
 	rep.Server = header.Get("Server")
+	if status == http.StatusSwitchingProtocols {
+		rep.add(switchingProtocolsStep(h.n, fixer{}))
+		rep.block()
+		return true, hop{}, nil
+	}
+	if loc := header.Get("Location"); isRedirect(status) && loc != "" {
+		return followRedirect(rep, h, status, loc, false)
+	}
 	rep.Verdict = "allowed"
 	rep.Status = status
 	for name := range header {
@@ -389,7 +439,16 @@ func sameOriginCall(ctx context.Context, client *http.Client, rep *Report, h hop
 		}
 	}
 	sort.Strings(rep.Readable)
-	return rep, nil
+	return true, hop{}, nil
+}
+
+// switchingProtocolsStep fails a 101 answer to a request that asked for no
+// protocol switch: the Fetch standard ignores a 101 outside WebSocket
+// handshakes, like any interim answer, and no final answer follows it.
+func switchingProtocolsStep(n int, fix fixer) Step {
+	return Step{Hop: n, Phase: PhaseActual, Check: "status", Result: Fail, Seen: statusText(http.StatusSwitchingProtocols),
+		Detail: "a 101 answers only a request to switch protocols (a WebSocket handshake), which fetch() never sends; the browser does not take it as the response, and the fetch fails with a network error",
+		Fix:    fix.switchingProtocols()}
 }
 
 func preflightDecision(c call, needs bool) Step {
@@ -455,7 +514,9 @@ func send(client *http.Client, req *http.Request) (int, http.Header, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	if resp.StatusCode != http.StatusSwitchingProtocols { // its body is the switched connection
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	}
 	return resp.StatusCode, resp.Header, nil
 }
 

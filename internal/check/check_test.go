@@ -2,6 +2,8 @@ package check
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
 const page = "https://app.example.com"
@@ -64,6 +68,7 @@ func cmp(v, def int) int {
 
 // call describes what the script does.
 type script struct {
+	origin      string // page when empty
 	method      string
 	header      []Field
 	body        string
@@ -78,7 +83,7 @@ func run(t *testing.T, srv http.Handler, path string, s script) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := Request{URL: u, Origin: page, Method: cmpString(s.method, "GET"), Header: s.header, Credentials: s.credentials}
+	req := Request{URL: u, Origin: cmpString(s.origin, page), Method: cmpString(s.method, "GET"), Header: s.header, Credentials: s.credentials}
 	if s.body != "" {
 		req.Body, req.HasBody = []byte(s.body), true
 	}
@@ -275,6 +280,40 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 			wantDetail: "a preflight for a plain GET from " + page + " is refused too", wantFix: "Caddyfile: cors " + page,
 		},
 		{
+			name:   "preflight with more request headers than a Caddy server accepts names the limit",
+			srv:    &caddyLike{methods: []string{"GET"}},
+			script: script{header: manyHeaders(headers.MaxRequestNames + 1)}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
+			wantDetail: fmt.Sprintf("more than %d names", headers.MaxRequestNames), wantFix: fmt.Sprintf("at most %d request headers", headers.MaxRequestNames),
+		},
+		{
+			name:   "preflight with as many request headers as a Caddy server accepts is allowed",
+			srv:    &caddyLike{methods: []string{"GET"}},
+			script: script{header: manyHeaders(headers.MaxRequestNames)}, wantVerdict: "allowed",
+		},
+		{
+			name: "101 Switching Protocols to a plain fetch is not a response the script can read",
+			srv:  switchingProtocols{"Access-Control-Allow-Origin", page}, wantVerdict: "blocked", wantPhase: PhaseActual, wantCheck: "status",
+			wantDetail: "101 answers only a request to switch protocols", wantFix: "answer with a final status",
+		},
+		{
+			name:   "origin null refused by a Caddy server gets a cors line the module accepts, not cors null",
+			srv:    &caddyLike{methods: []string{"GET"}},
+			script: script{origin: "null", method: "PUT"}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
+			wantDetail: "a preflight for a plain GET from null is refused too", wantFix: "Caddyfile: cors (with no origins",
+		},
+		{
+			name:   "origin null with credentials refused by a Caddy server is told that no cors line can allow it",
+			srv:    &caddyLike{methods: []string{"GET"}},
+			script: script{origin: "null", credentials: true}, wantVerdict: "blocked", wantPhase: PhaseActual, wantCheck: "allow-origin",
+			wantFix: "no cors line can allow the origin null with credentials",
+		},
+		{
+			name:   "credentials for a plain-http origin from a Caddy server name allow_insecure_origins, which the module needs",
+			srv:    &caddyLike{origin: "http://app.example.com", methods: []string{"GET"}},
+			script: script{origin: "http://app.example.com", credentials: true}, wantVerdict: "blocked", wantPhase: PhaseActual, wantCheck: "allow-credentials",
+			wantFix: `Caddyfile: "credentials" and "allow_insecure_origins" in the block of the cors directive that allows http://app.example.com`,
+		},
+		{
 			name: "redirect that passes the CORS check is followed",
 			srv:  &standIn{actual: okActual, redirects: map[string]string{"/old": "/new"}}, path: "/old", wantVerdict: "allowed",
 		},
@@ -330,11 +369,12 @@ func dump(rep *Report) string {
 }
 
 // caddyLike answers as the cors handler does: Server: Caddy, and a refused
-// preflight gets 403 with no CORS headers, whatever the reason.
+// preflight gets 403 with no CORS headers, whatever the reason, including
+// more request-header names than the handler accepts.
 type caddyLike struct {
 	origin  string // page when empty
 	methods []string
-	headers []string
+	headers []string // any header when nil, as without a headers line
 }
 
 func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -348,9 +388,12 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		names, _ := tokenList(r.Header.Values("Access-Control-Request-Headers"))
 		for _, name := range names {
-			if !containsFold(c.headers, name) {
+			if c.headers != nil && !containsFold(c.headers, name) {
 				allowed = false
 			}
+		}
+		if len(names) > headers.MaxRequestNames {
+			allowed = false
 		}
 		if !allowed {
 			w.WriteHeader(403)
@@ -358,7 +401,10 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 		w.Header().Set("Access-Control-Allow-Methods", strings.Join(c.methods, ", "))
-		if len(names) > 0 {
+		switch {
+		case len(names) > 0 && c.headers == nil:
+			w.Header().Set("Access-Control-Allow-Headers", strings.Join(names, ", "))
+		case len(names) > 0:
 			w.Header().Set("Access-Control-Allow-Headers", strings.Join(c.headers, ", "))
 		}
 		w.WriteHeader(204)
@@ -368,6 +414,34 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 	}
 	io.WriteString(w, "ok")
+}
+
+// manyHeaders returns n distinct headers that are not CORS-safelisted.
+func manyHeaders(n int) []Field {
+	fields := make([]Field, n)
+	for i := range fields {
+		fields[i] = Field{fmt.Sprintf("X-Custom-%d", i), "1"}
+	}
+	return fields
+}
+
+// switchingProtocols answers every request with 101 Switching Protocols and
+// the given headers, as a misconfigured WebSocket backend might, then closes
+// the connection.
+type switchingProtocols []string
+
+func (h switchingProtocols) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+	for i := 0; i+1 < len(h); i += 2 {
+		buf.WriteString(h[i] + ": " + h[i+1] + "\r\n")
+	}
+	buf.WriteString("\r\n")
+	buf.Flush()
 }
 
 func TestPreflightIsSentAsABrowserSendsIt(t *testing.T) {
@@ -501,6 +575,113 @@ func TestSameOriginCallIsNotCORS(t *testing.T) {
 	rep, err := Run(context.Background(), NewClient(), Request{URL: u, Origin: ts.URL, Method: "DELETE"})
 	if err != nil || !rep.Allowed() || rep.Preflight {
 		t.Errorf("same-origin call: %v, allowed %v, preflight %v", err, rep != nil && rep.Allowed(), rep != nil && rep.Preflight)
+	}
+}
+
+// TestSameOriginRedirectToAnotherOrigin checks a call to the page's own
+// origin that is redirected to another origin: from there on CORS applies,
+// with the page's origin (not null: the request crossed origins once).
+func TestSameOriginRedirectToAnotherOrigin(t *testing.T) {
+	tests := []struct {
+		name        string
+		other       []string // headers of the other origin's answers
+		script      script
+		wantVerdict string
+		wantMethods []string // received by the other origin, each with the page's Origin
+	}{
+		{
+			name: "the other origin without CORS headers blocks the call", script: script{},
+			wantVerdict: "blocked", wantMethods: []string{"GET"},
+		},
+		{
+			name: "the other origin allowing the page's origin lets the script read the answer", other: []string{"Access-Control-Allow-Origin", "page"},
+			wantVerdict: "allowed", wantMethods: []string{"GET"},
+		},
+		{
+			name: "a request that needs a preflight gets one at the other origin", other: []string{"Access-Control-Allow-Origin", "page", "Access-Control-Allow-Methods", "PUT"},
+			script:      script{method: "PUT"},
+			wantVerdict: "allowed", wantMethods: []string{"OPTIONS", "PUT"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := &standIn{}
+			ts := httptest.NewServer(first)
+			defer ts.Close()
+			pageOrigin := ts.URL // the page is on the first server's origin
+			other := &standIn{preflight: replace(tt.other, "page", pageOrigin), actual: replace(tt.other, "page", pageOrigin)}
+			os := httptest.NewServer(other)
+			defer os.Close()
+			// localhost and 127.0.0.1 are different origins.
+			first.redirects = map[string]string{"/": strings.Replace(os.URL, "127.0.0.1", "localhost", 1) + "/api"}
+
+			u, _ := ParseURL(ts.URL + "/")
+			client := NewClient()
+			client.Timeout = 5 * time.Second
+			rep, err := Run(context.Background(), client, Request{URL: u, Origin: pageOrigin, Method: cmpString(tt.script.method, "GET")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != tt.wantVerdict {
+				t.Fatalf("verdict = %q, want %q:\n%s", rep.Verdict, tt.wantVerdict, dump(rep))
+			}
+			var methods []string
+			for _, r := range other.received {
+				methods = append(methods, r.Method)
+				if got := r.Header.Get("Origin"); got != pageOrigin {
+					t.Errorf("%s at the other origin carried Origin %q, want the page's %q", r.Method, got, pageOrigin)
+				}
+			}
+			if !slices.Equal(methods, tt.wantMethods) {
+				t.Errorf("the other origin got %q, want %q", methods, tt.wantMethods)
+			}
+			if tt.wantVerdict == "blocked" && (rep.Failure.Hop != 2 || rep.Failure.Check != "allow-origin") {
+				t.Errorf("failure = %+v, want hop 2 allow-origin", rep.Failure)
+			}
+		})
+	}
+}
+
+func replace(pairs []string, old, new string) []string {
+	out := slices.Clone(pairs)
+	for i := range out {
+		if out[i] == old {
+			out[i] = new
+		}
+	}
+	return out
+}
+
+func TestSameOriginSwitchingProtocolsIsNotReadable(t *testing.T) {
+	ts := httptest.NewServer(switchingProtocols{})
+	defer ts.Close()
+	u, _ := ParseURL(ts.URL + "/")
+	client := NewClient()
+	client.Timeout = 5 * time.Second
+	rep, err := Run(context.Background(), client, Request{URL: u, Origin: ts.URL, Method: "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Allowed() || rep.Failure.Check != "status" {
+		t.Errorf("same-origin 101: verdict %q:\n%s", rep.Verdict, dump(rep))
+	}
+}
+
+func TestRunStopsAtTheContextDeadline(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Location", "/again")
+		w.WriteHeader(302)
+	})
+	ts := httptest.NewServer(slow)
+	defer ts.Close()
+	u, _ := ParseURL(ts.URL + "/")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	rep, err := Run(ctx, NewClient(), Request{URL: u, Origin: page, Method: "GET"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run over a redirect chain longer than its deadline: %v, %v; want context.DeadlineExceeded", rep, err)
 	}
 }
 

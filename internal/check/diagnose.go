@@ -2,10 +2,13 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
 // maxHeaderProbes bounds the preflights sent to find refused headers.
@@ -83,9 +86,19 @@ func diagnose(ctx context.Context, client *http.Client, c call, h hop, steps []S
 				refused = append(refused, u.Name)
 			}
 		}
-		if len(refused) > 0 {
+		requested := requestHeadersValue(c.unsafe)
+		switch _, err := headers.CheckRequest([]string{requested}, nil); {
+		case len(refused) > 0:
 			detail = fmt.Sprintf("%s from this origin is allowed without request headers, so the server refuses the request header %s", c.method, strings.Join(refused, ", "))
 			fix = c.fix.headers(listed, refused)
+		case errors.Is(err, headers.ErrTooLarge):
+			detail = fmt.Sprintf("the request headers are allowed one by one, but the preflight lists %d names (%d bytes) in Access-Control-Request-Headers", len(c.unsafe), len(requested))
+			if c.fix.caddy {
+				detail += fmt.Sprintf(", and the cors handler refuses a preflight that lists more than %d names or %d bytes there, whatever its config", headers.MaxRequestNames, headers.MaxRequestBytes)
+			} else {
+				detail += fmt.Sprintf(", which the server seems to refuse together (Caddy's cors handler refuses more than %d names or %d bytes)", headers.MaxRequestNames, headers.MaxRequestBytes)
+			}
+			fix = c.fix.tooManyHeaders(len(c.unsafe))
 		}
 	}
 	if detail != "" {

@@ -95,7 +95,7 @@ func corsCheck(c call, phase string, h http.Header) []Step {
 		s.Fix = c.fix.oneOrigin()
 	case acao[0] == "*" && c.credentials:
 		s.Detail = "* does not allow requests with credentials; the server must answer with the origin itself and Access-Control-Allow-Credentials: true"
-		s.Fix = c.fix.credentials()
+		s.Fix = c.fix.allowCredentials()
 	case acao[0] == "*":
 		s.Result = Pass
 		s.Detail = "* allows any origin without credentials"
@@ -127,13 +127,13 @@ func corsCheck(c call, phase string, h http.Header) []Step {
 		s.Detail = "exactly true, as credentials need"
 	case len(acac) == 0:
 		s.Detail = "missing; with credentials the browser needs Access-Control-Allow-Credentials: true"
-		s.Fix = c.fix.credentials()
+		s.Fix = c.fix.allowCredentials()
 	case strings.EqualFold(value, "true"):
 		s.Detail = fmt.Sprintf("%q is not %q: the value is compared byte for byte, so only lowercase true counts", value, "true")
 		s.Fix = c.fix.credentialsCase()
 	default:
 		s.Detail = fmt.Sprintf("%q is not %q, which credentials need", value, "true")
-		s.Fix = c.fix.credentials()
+		s.Fix = c.fix.allowCredentials()
 	}
 	return append(steps, s)
 }

@@ -123,6 +123,10 @@ func TestParseHeader(t *testing.T) {
 		{"X Foo: bar", Field{}, `"X Foo" is not a valid header name`},
 		{": bar", Field{}, `"" is not a valid header name`},
 		{"X-Foo: a\x00b", Field{}, "NUL, CR or LF"},
+		{"X-Foo: a\x01b", Field{}, `the value has the control byte 0x01`},
+		{"X-Foo: a\x7fb", Field{}, `the value has the control byte 0x7f`},
+		{"X-Foo: a\tb", Field{"X-Foo", "a\tb"}, ""},
+		{"X-Foo: caf\xc3\xa9", Field{"X-Foo", "caf\xc3\xa9"}, ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseHeader(tt.in)

@@ -4,25 +4,66 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
 // fixer writes the fix for each failure: what the server should send, or,
-// when the server is Caddy, the cors directive line that sends it.
+// when the server is Caddy, the cors directive line that sends it. Every
+// Caddyfile text it writes has one of two shapes, which a test feeds to the
+// module's Caddyfile parser: `Caddyfile: cors <origin> (…` for a directive,
+// and `Caddyfile: "<line>" [and "<line>"] in the block of the cors directive
+// that allows <origin>` (or `without origins`) for lines of a block.
 type fixer struct {
-	caddy  bool   // the response said Server: Caddy
-	origin string // the page's origin
-	path   string // the URL path, for matcher hints
+	caddy       bool   // the response said Server: Caddy
+	origin      string // the Origin the browser sent: the page's, or "null"
+	path        string // the URL path, for matcher hints
+	credentials bool   // the call carries credentials
+	// redirectedNull is set when the origin is null because the request was
+	// redirected across origins twice, not because the page's origin is.
+	redirectedNull bool
 }
 
-// block writes a subdirective for the cors block (one-line blocks are not
-// Caddyfile syntax, so the line is named rather than shown in its block).
-func (f fixer) block(sub string) string {
-	return fmt.Sprintf("Caddyfile: %q in the block of the cors directive that allows %s", sub, f.origin)
+// block writes lines for the cors block (one-line blocks are not Caddyfile
+// syntax, so the lines are named rather than shown in their block).
+func (f fixer) block(lines ...string) string {
+	quoted := make([]string, len(lines))
+	for i, line := range lines {
+		quoted[i] = fmt.Sprintf("%q", line)
+	}
+	directive := "the cors directive that allows " + f.origin
+	if f.origin == "null" {
+		directive = "the cors directive without origins, the only one that allows the origin null"
+	}
+	return fmt.Sprintf("Caddyfile: %s in the block of %s", strings.Join(quoted, " and "), directive)
+}
+
+// instead says how to call with a real origin rather than null.
+func (f fixer) instead() string {
+	if f.redirectedNull {
+		return "call the last URL of the redirects from the script, so that the browser sends the page's origin instead of null"
+	}
+	return "serve the page from an http(s) origin and allow that origin"
+}
+
+// nullWithCredentials is the fix for a credentialed call from the origin null
+// to Caddy: the cors handler refuses to list null, and credentials cannot go
+// with any origin.
+func (f fixer) nullWithCredentials() string {
+	return "no cors line can allow the origin null with credentials: sandboxed iframes, file:// pages and twice-redirected requests all send Origin: null, so any site can claim it, and the cors handler refuses to list it; " + f.instead()
 }
 
 func (f fixer) allowOrigin() string {
-	if f.caddy {
+	switch {
+	case f.caddy && f.origin == "null" && f.credentials:
+		return f.nullWithCredentials()
+	case f.caddy && f.origin == "null":
+		return fmt.Sprintf("Caddyfile: cors (with no origins it allows any origin, null included, without credentials; the cors handler refuses to list null, which any site can send from a sandboxed iframe), with a matcher that covers %s; better, %s", f.path, f.instead())
+	case f.caddy:
 		return fmt.Sprintf("Caddyfile: cors %s (or add %s to the origins of the existing cors directive), with a matcher that covers %s", f.origin, f.origin, f.path)
+	case f.origin == "null":
+		return "answer with Access-Control-Allow-Origin: null, knowing that any site can send Origin: null from a sandboxed iframe; better, " + f.instead()
 	}
 	return "answer with Access-Control-Allow-Origin: " + f.origin
 }
@@ -41,8 +82,13 @@ func (f fixer) originMismatch() string {
 	return "answer with the request's Origin exactly: Access-Control-Allow-Origin: " + f.origin
 }
 
-func (f fixer) credentials() string {
-	if f.caddy {
+func (f fixer) allowCredentials() string {
+	switch {
+	case f.caddy && f.origin == "null":
+		return f.nullWithCredentials()
+	case f.caddy && isInsecure(f.origin):
+		return f.block("credentials", "allow_insecure_origins") + ", with the origin listed: credentials cannot go with any origin, and the cors handler refuses them for a plain-http origin without allow_insecure_origins, since anyone on the network path can impersonate it; better, serve the page over https"
+	case f.caddy:
 		return f.block("credentials") + ", with the origin listed: credentials cannot go with any origin"
 	}
 	return fmt.Sprintf("answer with Access-Control-Allow-Origin: %s (not *) and Access-Control-Allow-Credentials: true, or call fetch() without credentials", f.origin)
@@ -76,7 +122,7 @@ func (f fixer) headers(listed, missing []string) string {
 		names[i] = canonical(m)
 	}
 	if f.caddy && listed == nil {
-		return fmt.Sprintf("Caddyfile: add %s to the headers line in the block of the cors directive that allows %s, or remove the headers line to allow any header", strings.Join(names, " "), f.origin)
+		return f.block("headers "+strings.Join(names, " ")) + ", keeping the names already on its headers line; or remove the headers line to allow any header"
 	}
 	if f.caddy {
 		return f.block("headers "+strings.Join(withAdded(listed, names...), " ")) + ", or remove the headers line to allow any header"
@@ -114,6 +160,27 @@ func (f fixer) preflightStatus(status int, h interface{ Get(string) string }) st
 		return fmt.Sprintf("the cors handler answers an allowed preflight with 2xx itself, so this %d comes from a later handler: make the cors matcher cover %s, or remove preflight_passthrough", status, f.path)
 	}
 	return "answer OPTIONS requests that carry Origin and Access-Control-Request-Method with 200 or 204"
+}
+
+// tooManyHeaders is the fix when a preflight lists more request-header names
+// (n), or more bytes of them, than the cors handler accepts.
+func (f fixer) tooManyHeaders(n int) string {
+	fix := fmt.Sprintf("have the script send at most %d request headers that are not CORS-safelisted (it sends %d), in at most %d bytes of names", headers.MaxRequestNames, n, headers.MaxRequestBytes)
+	if f.caddy {
+		return fix + "; no cors line raises this limit"
+	}
+	return fix + ", or raise the server's limit"
+}
+
+func (f fixer) switchingProtocols() string {
+	return "answer with a final status (200-599): a 101 belongs only to a WebSocket handshake; if the URL is a WebSocket endpoint, open it with new WebSocket() instead of fetch()"
+}
+
+// isInsecure reports whether origin is plain http and not loopback, which
+// the cors handler refuses with credentials unless allow_insecure_origins.
+func isInsecure(origin string) bool {
+	p, err := origins.ParsePattern(origin)
+	return err == nil && p.IsInsecure()
 }
 
 // withAdded returns list without "*", followed by the names it lacks.

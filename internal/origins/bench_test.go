@@ -3,6 +3,9 @@ package origins
 import (
 	"fmt"
 	"testing"
+	"unsafe"
+
+	"github.com/weppos/publicsuffix-go/publicsuffix"
 )
 
 // BenchmarkMatch shows that Match costs the same at 1, 100 and 10,000
@@ -56,5 +59,42 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Parse("https://a.b.example.com:8443")
+	}
+}
+
+// BenchmarkSuffixListBuild is what the first credentialed wildcard costs:
+// the public suffix index, built once per process. retained-B is the index
+// itself (its strings are the library's constants); B/op adds the library's
+// copy of its rules, freed after the build.
+func BenchmarkSuffixListBuild(b *testing.B) {
+	b.ReportAllocs()
+	var list suffixList
+	for b.Loop() {
+		rules := publicsuffix.DefaultRules()
+		list = newSuffixList(rules[:])
+	}
+	if list.kind("github.io")&normalRule == 0 {
+		b.Fatal(`the index has no rule "github.io"`)
+	}
+	b.ReportMetric(float64(cap(list))*float64(unsafe.Sizeof(suffixRule{})), "retained-B")
+}
+
+// BenchmarkPublicSuffixUnder is the cost of each credentialed wildcard after
+// the first, for a parent with many rules below it and one with none.
+func BenchmarkPublicSuffixUnder(b *testing.B) {
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{{"https://*.amazonaws.com", true}, {"https://*.app.example.com", false}} {
+		b.Run(c.in, func(b *testing.B) {
+			p := mustPatterns(b, c.in)[0]
+			if _, ok := p.PublicSuffixUnder(); ok != c.want {
+				b.Fatalf("PublicSuffixUnder() found %v, want %v", ok, c.want)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p.PublicSuffixUnder()
+			}
+		})
 	}
 }

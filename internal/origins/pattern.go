@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // Pattern is one validated, canonical entry of a CORS origins list. It is
@@ -58,16 +57,42 @@ func (p Pattern) IsInsecure() bool {
 	return p.Scheme == "http" && !p.IsLoopback()
 }
 
+// PublicSuffixUnder reports whether p is a wildcard that matches names under
+// which anyone can register a site, and names the public suffix found:
+//   - p's parent is itself a public suffix ("*.github.io", "*.co.uk", "*.com",
+//     and "*.internal" by the list's default rule "*"): suffix is the parent,
+//     "github.io";
+//   - or a Public Suffix List rule makes a public suffix of some name below
+//     the parent ("*.kobe.jp" has the rule "*.kobe.jp", "*.amazonaws.com" the
+//     rule "s3.amazonaws.com" and more): suffix is that rule as the list
+//     writes it, the plainest one (fewest labels, then shortest).
+//
+// "*.city.kobe.jp" is not one: the exception rule "!city.kobe.jp" makes
+// city.kobe.jp registrable. "*.localhost" is not one either: localhost is
+// loopback, not registrable, although the default rule would call it a suffix.
+// The first call builds an index of the list (BenchmarkSuffixListBuild).
+func (p Pattern) PublicSuffixUnder() (suffix string, ok bool) {
+	if !p.Wildcard || p.IsLoopback() {
+		return "", false
+	}
+	list := publicSuffixList()
+	if s, _ := list.publicSuffix(p.Host); s == p.Host {
+		return p.Host, true
+	}
+	return list.suffixBelow(p.Host)
+}
+
 // IsPublicSuffixWildcard reports whether p is a wildcard over a public suffix
-// ("*.github.io", "*.co.uk", "*.com"), under which anyone can register a site.
-// "*.localhost" is not one: localhost is loopback, not registrable, although
-// the public suffix list's default rule would call it a suffix.
+// ("*.github.io", "*.co.uk", "*.com"). It checks only p's parent.
+//
+// Deprecated: use PublicSuffixUnder, which also finds suffix rules below the
+// parent ("*.r.appspot.com", "*.kobe.jp", "*.amazonaws.com").
 func (p Pattern) IsPublicSuffixWildcard() bool {
 	if !p.Wildcard || p.IsLoopback() {
 		return false
 	}
-	suffix, _ := publicsuffix.PublicSuffix(p.Host)
-	return suffix == p.Host
+	s, _ := publicSuffixList().publicSuffix(p.Host)
+	return s == p.Host
 }
 
 // hostProfile canonicalizes domain names as browsers do (UTS #46
