@@ -8,34 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// A refusal says why a CORS request got no grant; allowed means it got one.
-type refusal uint8
-
-const (
-	allowed refusal = iota
-	malformedOrigin
-	originNotAllowed
-	malformedMethod
-	methodNotAllowed
-	malformedHeaders
-	headersTooLarge
-	headerNotAllowed
-	numRefusals
-)
-
-// What the debug log says for each refusal.
-var refusalText = [numRefusals]string{
-	malformedOrigin:  "malformed origin",
-	originNotAllowed: "origin not allowed",
-	malformedMethod:  "malformed Access-Control-Request-Method",
-	methodNotAllowed: "method not allowed",
-	malformedHeaders: "malformed Access-Control-Request-Headers",
-	headersTooLarge:  "Access-Control-Request-Headers too large",
-	headerNotAllowed: "header not allowed",
-}
-
 // The reason label of the requests counter: a fixed set, whatever requests say.
-var refusalLabel = [numRefusals]string{
+var reasonLabel = [numOutcomes]string{
 	allowed:          "",
 	malformedOrigin:  "malformed_origin",
 	originNotAllowed: "origin_not_allowed",
@@ -58,11 +32,11 @@ var kindLabel = [numKinds]string{kindActual: "actual", kindPreflight: "preflight
 // requestCounter counts CORS requests (those with an Origin header) by kind
 // and outcome. Its counters are resolved at Provision, so counting costs one
 // atomic add.
-type requestCounter [numKinds][numRefusals]prometheus.Counter
+type requestCounter [numKinds][numOutcomes]prometheus.Counter
 
-func (c *requestCounter) count(kind int, r refusal) {
+func (c *requestCounter) count(kind int, out outcome) {
 	if c != nil {
-		c[kind][r].Inc()
+		c[kind][out].Inc()
 	}
 }
 
@@ -93,15 +67,15 @@ func newRequestCounter(ctx caddy.Context) (*requestCounter, error) {
 	}
 	var c requestCounter
 	for kind := range numKinds {
-		for r := range numRefusals {
-			if kind == kindActual && r > originNotAllowed {
+		for out := range numOutcomes {
+			if kind == kindActual && out > originNotAllowed {
 				break // an actual request is refused for its origin only
 			}
 			result := "refused"
-			if r == allowed {
+			if out == allowed {
 				result = "allowed"
 			}
-			c[kind][r] = vec.WithLabelValues(kindLabel[kind], result, refusalLabel[r])
+			c[kind][out] = vec.WithLabelValues(kindLabel[kind], result, reasonLabel[out])
 		}
 	}
 	return &c, nil

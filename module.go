@@ -145,16 +145,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return err
 }
 
-// Validate reports a configuration that Provision could not compile.
-func (h *Handler) Validate() error {
-	if h.policy == nil {
-		return fmt.Errorf("cors: handler was not provisioned")
-	}
-	return nil
-}
-
-// Duration is a length of time. In JSON it reads a string such as "10m" or
-// "1h30m" (or an integer number of nanoseconds) and writes a string.
+// Duration is a length of time. In JSON it reads what caddy.Duration reads
+// (a string such as "10m" or "1h30m", or an integer number of nanoseconds),
+// but unlike caddy.Duration it also writes a string: `caddy adapt` then
+// shows "max_age": "10m" rather than 600000000000, which users read and
+// compare with their Caddyfile.
 type Duration time.Duration
 
 // UnmarshalJSON accepts the same forms as Caddy's own durations.
@@ -190,7 +185,6 @@ func (d Duration) String() string {
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
-	_ caddy.Validator             = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 	_ json.Marshaler              = Duration(0)
 	_ json.Unmarshaler            = (*Duration)(nil)

@@ -18,26 +18,27 @@ import (
 // request is lookups and map assignments only. A policy is never modified
 // after compile returns.
 type policy struct {
-	anyOrigin bool
-	origins   *origins.Set
-	exactACAO []string // by pattern index in origins: the ACAO value for an exact match
-	regexps   []*regexp.Regexp
+	anyOrigin        bool
+	origins          *origins.Set
+	exactAllowOrigin []string // by pattern index in origins: the Access-Control-Allow-Origin value of an exact match
+	regexps          []*regexp.Regexp
 
 	credentials bool
 
 	// actual responses
-	acac string // "" without credentials
-	aceh string // "" when nothing is exposed
+	allowCredentials string // "" without credentials
+	exposeHeaders    string // "" when nothing is exposed
 
-	anyOriginGrant grant // the grant of every actual request to an any-origin policy
+	anyOriginGrant grant  // the grant of every actual request to an any-origin policy
+	actualVary     string // "Origin", or "" when any origin gets the same answer
 
 	// preflight responses
 	anyMethod       bool
 	methods         map[string]struct{}
-	acam            string       // "" when the requested method is echoed
-	allowedHeaders  *headers.Set // nil for any header
-	acah            string       // "" when the requested headers are echoed
-	acma            string       // "" without max_age
+	allowMethods    string       // "" when the requested method is echoed
+	requestHeaders  *headers.Set // the allowed request headers; nil for any header
+	allowHeaders    string       // "" when the requested headers are echoed
+	maxAge          string       // "" without max_age
 	privateNetwork  bool
 	preflightStatus int
 	passthrough     bool
@@ -87,15 +88,18 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	}
 
 	if h.Credentials {
-		p.acac = "true"
+		p.allowCredentials = "true"
 	}
 	p.preflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 	if h.PrivateNetwork {
 		p.preflightVary += ", Access-Control-Request-Private-Network"
 	}
 
-	p.anyOriginGrant[acao] = "*"
-	p.anyOriginGrant[aceh] = p.aceh
+	if !p.anyOrigin {
+		p.actualVary = "Origin"
+	}
+	p.anyOriginGrant[allowOrigin] = "*"
+	p.anyOriginGrant[exposeHeaders] = p.exposeHeaders
 
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -152,9 +156,9 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		fail("credentials", `cannot be used with any origin ("*", or no origins listed): browsers refuse credentialed responses that allow "*"; list the origins that may send credentials`)
 	}
 	p.origins = origins.NewSet(patterns)
-	p.exactACAO = make([]string, len(patterns))
+	p.exactAllowOrigin = make([]string, len(patterns))
 	for i, pat := range patterns {
-		p.exactACAO[i] = pat.String()
+		p.exactAllowOrigin[i] = pat.String()
 	}
 }
 
@@ -171,7 +175,7 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		if !h.Credentials {
 			// Browsers honour a literal "*" only without credentials; with
 			// credentials the requested method is echoed.
-			p.acam = "*"
+			p.allowMethods = "*"
 		}
 		return
 	}
@@ -196,7 +200,7 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		p.methods[m] = struct{}{}
 		list = append(list, m)
 	}
-	p.acam = strings.Join(list, ", ")
+	p.allowMethods = strings.Join(list, ", ")
 }
 
 func isForbiddenMethod(m string) bool {
@@ -224,8 +228,8 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 			list = appendFold(list, name)
 		}
 	}
-	p.allowedHeaders = headers.NewSet(list)
-	p.acah = strings.Join(list, ", ")
+	p.requestHeaders = headers.NewSet(list)
+	p.allowHeaders = strings.Join(list, ", ")
 }
 
 func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []string) {
@@ -236,7 +240,7 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		case h.Credentials:
 			fail("expose_headers", `"*" cannot be used with credentials: browsers do not honour it on credentialed requests, where it would expose only a header named "*"; list the headers to expose in expose_headers, or remove credentials`)
 		default:
-			p.aceh = "*"
+			p.exposeHeaders = "*"
 		}
 		return nil
 	}
@@ -255,7 +259,7 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 		list = appendFold(list, name)
 	}
 	if len(list) > 0 {
-		p.aceh = strings.Join(list, ", ")
+		p.exposeHeaders = strings.Join(list, ", ")
 	}
 	return warnings
 }
@@ -278,7 +282,7 @@ func compileMaxAge(h *Handler, p *policy, fail failFunc) (warnings []string) {
 		if d > chromiumMaxAgeCap {
 			warnings = append(warnings, fmt.Sprintf("cors: max_age: %s is more than 2h; Chromium caches preflights for at most 2h, Firefox for at most 24h", *h.MaxAge))
 		}
-		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
+		p.maxAge = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	return warnings
 }

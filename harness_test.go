@@ -1,3 +1,27 @@
+// The test harness of this package: an in-process Caddy on free loopback
+// ports, and exchanges (a request and the whole set of CORS headers that
+// must come back). Where a new test goes:
+//
+//	decide_test.go       the decision for one request, without Caddy: policy and
+//	                     request headers in, CORS response headers and outcome out
+//	handler_test.go      the same through a real Caddy: preflight answers, actual
+//	                     responses, Vary, matchers, the order against other directives
+//	responses_test.go    responses other handlers write: errors, handle_errors,
+//	                     backends and header snippets that send CORS headers
+//	nested_test.go       several cors handlers: nesting refused, per-path siblings
+//	isolation_test.go    no response can change another's header values
+//	passthrough_test.go  streaming, upgrades, HTTP/2 and large bodies through cors
+//	hostile_test.go      hostile requests against a real Caddy; memory stays flat
+//	reload_test.go       config reloads under load: one policy per response
+//	logs_metrics_test.go refusal logs, warnings and Prometheus metrics
+//	caddyfile_test.go    Caddyfile and JSON config: adaptation and every config error
+//	example_test.go      the built binary: example.Caddyfile, example.json, README's JSON
+//	command_test.go      caddy cors-check against real servers and the built binary
+//	fuzz_test.go         FuzzServeHTTP: invariants of every response
+//	bench_test.go        benchmarks, and TestAllocations, which pins allocations
+//
+// internal/ packages test their own logic; e2e/ (its own module) drives real
+// browsers; bench/ (its own module) compares with other CORS libraries.
 package cors
 
 import (

@@ -1,0 +1,198 @@
+package cors
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
+)
+
+// The decision for one request: from a compiled policy and the request's
+// headers to a grant (the CORS response headers to send) and an outcome.
+// Nothing here knows Caddy; decide_test.go tests it without a server.
+
+// The CORS response headers; a grant holds one value for each.
+const (
+	allowOrigin = iota
+	allowCredentials
+	exposeHeaders
+	allowMethods
+	allowHeaders
+	maxAge
+	allowPrivateNetwork
+	numResponseHeaders
+)
+
+// responseHeaders are the names of the CORS response headers, in the
+// canonical form Go uses for header map keys.
+var responseHeaders = [numResponseHeaders]string{
+	allowOrigin:         "Access-Control-Allow-Origin",
+	allowCredentials:    "Access-Control-Allow-Credentials",
+	exposeHeaders:       "Access-Control-Expose-Headers",
+	allowMethods:        "Access-Control-Allow-Methods",
+	allowHeaders:        "Access-Control-Allow-Headers",
+	maxAge:              "Access-Control-Max-Age",
+	allowPrivateNetwork: "Access-Control-Allow-Private-Network",
+}
+
+// A grant is a handler's whole decision for one response: the value of
+// every CORS response header, "" where the header must be absent. Its
+// strings may be shared between requests (strings are immutable); the
+// header value slices that carry them are made for each response.
+type grant [numResponseHeaders]string
+
+// noGrant grants nothing: every CORS response header must be absent.
+var noGrant grant
+
+// An outcome says whether a CORS request got a grant and, if not, why.
+type outcome uint8
+
+const (
+	allowed outcome = iota
+	malformedOrigin
+	originNotAllowed
+	malformedMethod
+	methodNotAllowed
+	malformedHeaders
+	headersTooLarge
+	headerNotAllowed
+	numOutcomes
+)
+
+// Why a request was refused, as the debug log says it.
+var refusalReason = [numOutcomes]string{
+	malformedOrigin:  "malformed origin",
+	originNotAllowed: "origin not allowed",
+	malformedMethod:  "malformed Access-Control-Request-Method",
+	methodNotAllowed: "method not allowed",
+	malformedHeaders: "malformed Access-Control-Request-Headers",
+	headersTooLarge:  "Access-Control-Request-Headers too large",
+	headerNotAllowed: "header not allowed",
+}
+
+// decideActual decides an actual (non-preflight) request with these Origin
+// header values (none: not a CORS request, and no grant unless any origin
+// is allowed, whose answer is the same for all). explain asks to tell a malformed origin from one that is
+// not allowed, which costs a parse. No allocation.
+func (p *policy) decideActual(origin []string, explain bool) (grant, outcome) {
+	if p.anyOrigin {
+		return p.anyOriginGrant, allowed
+	}
+	value, out := p.matchOrigin(origin, explain)
+	if out != allowed {
+		return noGrant, out
+	}
+	var g grant
+	g[allowOrigin] = value
+	g[allowCredentials] = p.allowCredentials
+	g[exposeHeaders] = p.exposeHeaders
+	return g, allowed
+}
+
+// matchOrigin returns the Access-Control-Allow-Origin value for a request
+// with these Origin header values, or why there is none.
+func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
+	if len(origin) != 1 {
+		return "", malformedOrigin
+	}
+	o := origin[0]
+	if id, ok := p.origins.Match(o); ok {
+		if id >= 0 {
+			return p.exactAllowOrigin[id], allowed
+		}
+		return o, allowed // a wildcard matched: echo the origin
+	}
+	if len(p.regexps) == 0 && !explain {
+		return "", originNotAllowed
+	}
+	if _, wellFormed := origins.Parse(o); !wellFormed {
+		return "", malformedOrigin
+	}
+	for _, re := range p.regexps {
+		if re.MatchString(o) {
+			return o, allowed
+		}
+	}
+	return "", originNotAllowed
+}
+
+// decidePreflight decides a preflight from its request headers. A refused
+// preflight gets no grant; detail names the method or header it is refused
+// for, if any.
+func (p *policy) decidePreflight(req http.Header, explain bool) (g grant, out outcome, detail string) {
+	origin := req["Origin"]
+	if p.anyOrigin {
+		if len(origin) != 1 {
+			return noGrant, malformedOrigin, ""
+		}
+		g[allowOrigin] = "*"
+	} else {
+		value, out := p.matchOrigin(origin, explain)
+		if out != allowed {
+			return noGrant, out, ""
+		}
+		g[allowOrigin] = value
+		g[allowCredentials] = p.allowCredentials
+	}
+
+	method := req["Access-Control-Request-Method"]
+	if len(method) != 1 || !headers.IsToken(method[0]) {
+		return noGrant, malformedMethod, ""
+	}
+	m := method[0]
+	switch {
+	case p.allowMethods == "": // any method, echoed because credentials rule out "*"
+		g[allowMethods] = m
+	case p.anyMethod || isSafelistedMethod(m):
+		g[allowMethods] = p.allowMethods
+	default:
+		if _, ok := p.methods[m]; !ok {
+			return noGrant, methodNotAllowed, m
+		}
+		g[allowMethods] = p.allowMethods
+	}
+
+	if requested := req["Access-Control-Request-Headers"]; len(requested) > 0 {
+		notAllowed, err := headers.CheckRequest(requested, p.requestHeaders)
+		switch {
+		case err == headers.ErrTooLarge:
+			return noGrant, headersTooLarge, ""
+		case err != nil:
+			return noGrant, malformedHeaders, ""
+		case notAllowed != "":
+			return noGrant, headerNotAllowed, notAllowed
+		case p.allowHeaders != "":
+			g[allowHeaders] = p.allowHeaders
+		default:
+			// Any header: echo the (now validated) request, because a literal
+			// "*" covers neither Authorization nor credentialed requests.
+			g[allowHeaders] = requestedHeaders(requested)
+		}
+	}
+
+	g[maxAge] = p.maxAge
+	if p.privateNetwork {
+		if v := req["Access-Control-Request-Private-Network"]; len(v) == 1 && v[0] == "true" {
+			g[allowPrivateNetwork] = "true"
+		}
+	}
+	return g, allowed, ""
+}
+
+// requestedHeaders returns the requested header list as one value, or ""
+// when it names no header at all.
+func requestedHeaders(requested []string) string {
+	value := requested[0]
+	if len(requested) > 1 {
+		value = strings.Join(requested, ",")
+	}
+	if strings.Trim(value, ", \t") == "" {
+		return ""
+	}
+	return value
+}
+
+func isSafelistedMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodPost
+}

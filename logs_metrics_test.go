@@ -1,0 +1,296 @@
+package cors
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// scrapeCORSMetrics returns the caddy_http_cors_requests_total series from
+// the admin API's /metrics endpoint, by their label sets.
+func scrapeCORSMetrics(t *testing.T) map[string]string {
+	t.Helper()
+	resp, err := client.Get(fmt.Sprintf("http://localhost:%d/metrics", adminPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	series := map[string]string{}
+	scanner := bufio.NewScanner(resp.Body)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if labels, ok := strings.CutPrefix(line, "caddy_http_cors_requests_total"); ok {
+			labels, value, _ := strings.Cut(labels, " ")
+			series[labels] = value
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return series
+}
+
+func TestRequestsAreCountedInCaddyMetrics(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		methods GET PUT
+		headers X-Custom
+	}
+	respond "next" 200
+}`, "metrics")
+
+	for _, e := range []exchange{
+		{name: "allowed actual", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"},
+		{name: "allowed actual again", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"},
+		{name: "refused actual", header: hdr("Origin", evilOrigin), status: 200, cors: hdr("Vary", "Origin"), body: "next"},
+		{name: "not a CORS request: not counted", status: 200, cors: hdr("Vary", "Origin"), body: "next"},
+		{name: "allowed preflight", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT"), status: 204, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT", "Vary", varyPreflight)},
+		{name: "preflight for a method not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "DELETE"), status: 403, cors: hdr("Vary", varyPreflight)},
+		{name: "preflight for a header not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-other"), status: 403, cors: hdr("Vary", varyPreflight)},
+		{name: "preflight from a malformed origin", method: "OPTIONS", header: preflightFrom("https://app.example.com/", "PUT"), status: 403, cors: hdr("Vary", varyPreflight)},
+	} {
+		e.run(t)
+	}
+
+	got := scrapeCORSMetrics(t)
+	want := map[string]string{
+		`{kind="actual",reason="",result="allowed"}`:                      "2",
+		`{kind="actual",reason="malformed_origin",result="refused"}`:      "0",
+		`{kind="actual",reason="origin_not_allowed",result="refused"}`:    "1",
+		`{kind="preflight",reason="",result="allowed"}`:                   "1",
+		`{kind="preflight",reason="malformed_origin",result="refused"}`:   "1",
+		`{kind="preflight",reason="origin_not_allowed",result="refused"}`: "0",
+		`{kind="preflight",reason="malformed_method",result="refused"}`:   "0",
+		`{kind="preflight",reason="method_not_allowed",result="refused"}`: "1",
+		`{kind="preflight",reason="malformed_headers",result="refused"}`:  "0",
+		`{kind="preflight",reason="headers_too_large",result="refused"}`:  "0",
+		`{kind="preflight",reason="header_not_allowed",result="refused"}`: "1",
+	}
+	for labels, value := range want {
+		if got[labels] != value {
+			t.Errorf("caddy_http_cors_requests_total%s = %q, want %q", labels, got[labels], value)
+		}
+	}
+	for labels := range got {
+		if _, ok := want[labels]; !ok {
+			t.Errorf("unexpected series caddy_http_cors_requests_total%s", labels)
+		}
+	}
+}
+
+func TestNoCORSMetricsUnlessEnabled(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com
+	respond "next" 200
+}`)
+	exchange{name: "allowed actual", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"}.run(t)
+	if got := scrapeCORSMetrics(t); len(got) != 0 {
+		t.Errorf("cors metrics without the metrics option: %v", got)
+	}
+}
+
+// TestErrorPagesAreCountedOnce: a request whose chain returns an error runs
+// through the cors handler in handle_errors too (README's snippet); it is
+// still one CORS request, counted once.
+func TestErrorPagesAreCountedOnce(t *testing.T) {
+	startCaddy(t, `
+(api-cors) {
+	cors https://app.example.com
+}
+:{$SITE_PORT} {
+	import api-cors
+	error "nope" 404
+	handle_errors {
+		import api-cors
+		respond "error page" 404
+	}
+}`, "metrics")
+	exchange{name: "allowed", header: hdr("Origin", appOrigin), status: 404, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "error page"}.run(t)
+	exchange{name: "refused", header: hdr("Origin", evilOrigin), status: 404, cors: hdr("Vary", "Origin"), body: "error page"}.run(t)
+	got := scrapeCORSMetrics(t)
+	for labels, value := range map[string]string{
+		`{kind="actual",reason="",result="allowed"}`:                   "1",
+		`{kind="actual",reason="origin_not_allowed",result="refused"}`: "1",
+	} {
+		if got[labels] != value {
+			t.Errorf("caddy_http_cors_requests_total%s = %q, want %q", labels, got[labels], value)
+		}
+	}
+}
+
+// TestRefusalsAreLoggedAtDebug reads Caddy's log to check that each refused
+// request says why.
+func TestRefusalsAreLoggedAtDebug(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		methods GET PUT
+		headers X-Custom
+	}
+	respond "next" 200
+}`, fmt.Sprintf("log {\n\t\toutput file %s\n\t\tlevel DEBUG\n\t}", logFile))
+
+	cases := []struct {
+		header http.Header
+		reason string
+	}{
+		{preflightFrom(evilOrigin, "PUT"), `"reason":"origin not allowed"`},
+		{preflightFrom(appOrigin, "DELETE"), `"reason":"method \"DELETE\" not allowed"`},
+		{preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-custom,X-Foo"), `"reason":"header \"X-Foo\" not allowed"`},
+		{preflightFrom("https://app.example.com/path", "PUT"), `"reason":"malformed origin"`},
+		{preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "a b"), `"reason":"malformed Access-Control-Request-Headers"`},
+		{preflightFrom(`https://x".example`, "PUT"), `"origin":"https://x\".example"`},
+		{preflightFrom(`https://evil.example","reason":"origin allowed`, "PUT"), `"origin":"https://evil.example\",\"reason\":\"origin allowed"`},
+	}
+	for _, c := range cases {
+		exchange{name: c.reason, method: "OPTIONS", header: c.header, status: 403, cors: hdr("Vary", varyPreflight)}.run(t)
+	}
+	exchange{name: "actual", header: hdr("Origin", evilOrigin), status: 200, cors: hdr("Vary", "Origin"), body: "next"}.run(t)
+
+	var log string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(logFile)
+		log = string(b)
+		if strings.Count(log, "cors: request refused") >= len(cases)+1 {
+			break
+		}
+	}
+	for _, c := range cases {
+		if !strings.Contains(log, c.reason) {
+			t.Errorf("log has no line with %s", c.reason)
+		}
+	}
+	if n := strings.Count(log, "cors: request refused"); n != len(cases)+1 {
+		t.Errorf("%d refusals logged, want %d", n, len(cases)+1)
+	}
+	if strings.Contains(log, `"reason":"origin allowed"`) {
+		t.Errorf("a hostile origin forged a log field:\n%s", log)
+	}
+}
+
+// TestLongMaxAgeWarns checks the warning for a max_age that Chromium cuts
+// short: the config loads, and the log says what will happen.
+func TestLongMaxAgeWarns(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		max_age 3h
+	}
+	respond "next" 200
+}`, fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+	exchange{
+		name:   "preflight gets the configured max age",
+		method: "OPTIONS",
+		header: preflightFrom(appOrigin, "PUT"),
+		status: 204,
+		cors: hdr(
+			"Access-Control-Allow-Origin", appOrigin,
+			"Access-Control-Allow-Methods", defaultACAM,
+			"Access-Control-Max-Age", "10800",
+			"Vary", varyPreflight,
+		),
+	}.run(t)
+	b, _ := os.ReadFile(logFile)
+	if want := `"level":"warn"`; !strings.Contains(string(b), want) || !strings.Contains(string(b), "cors: max_age: 3h is more than 2h") {
+		t.Errorf("log has no warning about max_age 3h:\n%s", b)
+	}
+}
+
+// TestErrorResponsesCarryOnlyThisPolicy keeps a leftover `header` snippet
+// from before the site adopted cors: on error responses, which Caddy writes
+// after cors has returned, the snippet's grant must not reach the browser
+// any more than on normal responses.
+func TestErrorResponsesCarryOnlyThisPolicy(t *testing.T) {
+	startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	header Access-Control-Allow-Origin *
+	header Access-Control-Expose-Headers X-Stray
+	cors https://app.example.com {
+		credentials
+	}
+	handle /private/* {
+		basic_auth {
+			Bob $2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG
+		}
+		respond "secret"
+	}
+	handle /missing/* {
+		root * %q
+		file_server
+	}
+	handle /boom {
+		error "boom" 500
+	}
+}`, t.TempDir()))
+	grant := hdr(
+		"Access-Control-Allow-Origin", appOrigin,
+		"Access-Control-Allow-Credentials", "true",
+		"Vary", "Origin",
+	)
+	var exchanges []exchange
+	for _, e := range []struct {
+		path   string
+		status int
+	}{{"/private/x", 401}, {"/missing/x", 404}, {"/boom", 500}} {
+		exchanges = append(exchanges,
+			exchange{name: fmt.Sprintf("%d for an allowed origin carries the grant only", e.status), path: e.path, header: hdr("Origin", appOrigin), status: e.status, cors: grant},
+			exchange{name: fmt.Sprintf("%d for a refused origin carries no grant", e.status), path: e.path, header: hdr("Origin", evilOrigin), status: e.status, cors: hdr("Vary", "Origin")},
+			exchange{name: fmt.Sprintf("%d without Origin carries no grant", e.status), path: e.path, status: e.status, cors: hdr("Vary", "Origin")},
+		)
+	}
+	runExchanges(t, exchanges)
+}
+
+// TestHandleErrorsWithTheSamePolicy covers error pages from a handle_errors
+// route that proxies to a backend sending CORS headers of its own (it echoes
+// any Origin, with credentials): the README's way, the same policy imported
+// into handle_errors from a snippet, must give error responses this
+// policy's decision and nothing else.
+func TestHandleErrorsWithTheSamePolicy(t *testing.T) {
+	startCaddy(t, fmt.Sprintf(`
+(api-cors) {
+	cors https://app.example.com {
+		credentials
+	}
+}
+:{$SITE_PORT} {
+	import api-cors
+	error "nope" 404
+	handle_errors {
+		import api-cors
+		reverse_proxy 127.0.0.1:%d
+	}
+}
+:%d {
+	header Access-Control-Allow-Origin {header.Origin}
+	header Access-Control-Allow-Credentials true
+	respond "error page" 404
+}`, backendPort, backendPort))
+	runExchanges(t, []exchange{
+		{
+			name:   "allowed origin gets one grant, from the policy",
+			header: hdr("Origin", appOrigin),
+			status: 404,
+			cors: hdr(
+				"Access-Control-Allow-Origin", appOrigin,
+				"Access-Control-Allow-Credentials", "true",
+				"Vary", "Origin",
+			),
+			body: "error page",
+		},
+		{name: "refused origin gets no grant from the backend", header: hdr("Origin", evilOrigin), status: 404, cors: hdr("Vary", "Origin"), body: "error page"},
+		{name: "no Origin gets no grant from the backend", status: 404, cors: hdr("Vary", "Origin"), body: "error page"},
+	})
+}
