@@ -74,11 +74,15 @@ func scenarios(tb testing.TB) []scenario {
 		MaxAge:      func() *Duration { d := Duration(600e9); return &d }(),
 	})
 	anyOrigin := provision(tb, &Handler{})
+	reportOnly := provision(tb, &Handler{Origins: []string{appOrigin}, ReportOnly: true})
 	regexps := provision(tb, &Handler{OriginRegexps: []string{`https://pr-[0-9]+\.preview\.example\.com`}})
 	hugeACRH := strings.Repeat(",", 1<<20)
 	manyNames := strings.TrimSuffix(strings.Repeat("x-custom,", 10000), ",")
 	return []scenario{
 		{"no Origin", exact, request("GET")},
+		{"report-only allowed actual", reportOnly, request("GET", "Origin", appOrigin)},
+		{"report-only refused actual", reportOnly, request("GET", "Origin", evilOrigin)},
+		{"report-only refused preflight", reportOnly, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT")},
 		{"exact origin actual", exact, request("GET", "Origin", appOrigin)},
 		{"disallowed origin actual", exact, request("GET", "Origin", evilOrigin)},
 		{"any origin actual", anyOrigin, request("GET", "Origin", evilOrigin)},
@@ -143,8 +147,12 @@ func TestAllocations(t *testing.T) {
 	// and AllocsPerRun reports whole numbers, so the counts still hold.
 	// Every response that carries CORS values (Vary included) gets one
 	// slice of them made for it, so that no handler can write into values
-	// another response shares; nothing else allocates.
+	// another response shares; nothing else allocates. Report-only changes
+	// no header, so it allocates nothing.
 	want := map[string]float64{
+		"report-only allowed actual":           0,
+		"report-only refused actual":           0,
+		"report-only refused preflight":        0,
 		"no Origin":                            1,
 		"exact origin actual":                  1,
 		"disallowed origin actual":             1,

@@ -42,6 +42,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    preflight_passthrough
 //	    allow_insecure_origins
 //	    allow_public_suffix_wildcards
+//	    report_only
 //	}
 //
 // Origins on the first line and in origins add up; with none, any origin is
@@ -82,6 +83,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = setFlag(d, &h.AllowInsecureOrigins)
 		case "allow_public_suffix_wildcards":
 			err = setFlag(d, &h.AllowPublicSuffixWildcards)
+		case "report_only":
+			err = setFlag(d, &h.ReportOnly)
 
 		case "max_age":
 			value, err := singleArg(d, sub, "a duration such as 10m")
@@ -107,7 +110,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.PreflightStatus = code
 
 		default:
-			return d.Errf("cors: unknown subdirective %q; the subdirectives are origins, origin_regexp, methods, headers, expose_headers, credentials, max_age, private_network, preflight_status, preflight_passthrough, allow_insecure_origins and allow_public_suffix_wildcards", sub)
+			return d.Errf("cors: unknown subdirective %q; the subdirectives are origins, origin_regexp, methods, headers, expose_headers, credentials, max_age, private_network, preflight_status, preflight_passthrough, allow_insecure_origins, allow_public_suffix_wildcards and report_only", sub)
 		}
 		if err != nil {
 			return err

@@ -7,16 +7,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/seed-41134e10/caddy-cors/internal/check"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
@@ -292,6 +296,31 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 		cors http://app.example.com
 		respond "insecure"
 	}
+	handle /moved/* {
+		redir * /elsewhere
+	}
+	handle /private/* {
+		basic_auth {
+			bob `+bobHash+`
+		}
+		respond "private"
+	}
+	handle /gone/* {
+		respond 404
+	}
+	handle /credentials/* {
+		cors https://app.example.com {
+			credentials
+		}
+		respond "credentials"
+	}
+	handle /upper/* {
+		cors https://app.example.com {
+			credentials
+		}
+		header >Access-Control-Allow-Credentials True
+		respond "upper"
+	}
 	respond "outside"
 }`)
 	many := make([]string, headers.MaxRequestNames+1)
@@ -323,7 +352,12 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 		{name: "origin null with credentials", path: "/listed/x", origin: "null", credentials: true, wantFix: "no cors line can allow the origin null"},
 		{name: "origin null with credentials and any origin", path: "/any/x", origin: "null", credentials: true, wantFix: "no cors line can allow the origin null"},
 		{name: "more request headers than the module accepts", path: "/any/x", method: "POST", header: many, wantFix: fmt.Sprintf("at most %d request headers", headers.MaxRequestNames)},
+		{name: "preflight redirected outside every cors matcher", path: "/moved/x", method: "PUT", wantFix: "cors runs before redir"},
+		{name: "preflight stopped by basic_auth outside every cors matcher", path: "/private/x", method: "PUT", wantFix: "cors runs before basic_auth and forward_auth"},
+		{name: "preflight answered by a later handler", path: "/gone/x", method: "PUT", wantFix: "the cors handler answers an allowed preflight with 2xx itself"},
+		{name: "credentials value rewritten by a deferred header", path: "/upper/x", credentials: true, wantFix: "the cors handler sends a lowercase true"},
 	}
+	var said []string // every fix and detail, for the claims about the module
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := check.Request{Origin: cmp.Or(tt.origin, "https://app.example.com"), Method: cmp.Or(tt.method, "GET"), Credentials: tt.credentials}
@@ -346,6 +380,7 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 			}
 			found := false
 			for _, step := range rep.Steps {
+				said = append(said, step.Detail, step.Fix)
 				if step.Fix == "" {
 					continue
 				}
@@ -365,6 +400,155 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 				t.Errorf("no fix says %q:\n%s", tt.wantFix, out.String())
 			}
 		})
+	}
+	t.Run("what fixes say about the module is true of it", func(t *testing.T) {
+		checkModuleClaims(t, said)
+	})
+}
+
+// bobHash is a bcrypt hash for basic_auth in tests (of "hiccup").
+const bobHash = "$2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG"
+
+// moduleClaims are the sentences cors-check writes about the cors handler
+// and its place in Caddy (internal/check/fix.go, diagnose.go), each with a
+// check against the module. checkModuleClaims fails when a text says "cors
+// handler" or "cors runs" outside every claim (add the claim and its check
+// here), and when a claim is no longer said (it was reworded: update it).
+var moduleClaims = []struct {
+	name  string
+	said  *regexp.Regexp
+	check func(t *testing.T, match []string)
+}{
+	{"cors runs before the directives named", regexp.MustCompile(`cors runs before ([a-z_]+(?: and [a-z_]+)*)`), checkRunsBefore},
+	{"the module refuses to list null", regexp.MustCompile(`the cors handler refuses to list (?:it|null)`), func(t *testing.T, _ []string) {
+		if _, err := adaptHandler(t, "cors null"); err == nil {
+			t.Error(`the module accepts "cors null"`)
+		}
+	}},
+	{"the module refuses credentials for a plain-http origin without a flag", regexp.MustCompile(`the cors handler refuses them for a plain-http origin without ([a-z_]+)`), func(t *testing.T, m []string) {
+		directive := "cors http://app.example.com {\n\tcredentials\n%s}"
+		if _, err := adaptHandler(t, fmt.Sprintf(directive, "")); err == nil {
+			t.Error("the module accepts credentials for http://app.example.com")
+		}
+		if _, err := adaptHandler(t, fmt.Sprintf(directive, "\t"+m[1]+"\n")); err != nil {
+			t.Errorf("the module refuses credentials for http://app.example.com with %s: %v", m[1], err)
+		}
+	}},
+	{"the module answers an allowed preflight with 2xx itself", regexp.MustCompile(`the cors handler answers an allowed preflight with 2xx itself`), func(t *testing.T, _ []string) {
+		if _, err := adaptHandler(t, "cors {\n\tpreflight_status 302\n}"); err == nil {
+			t.Error("the module accepts preflight_status 302")
+		}
+		resp := askSite(t, "OPTIONS", "/listed/x", "Origin", "https://app.example.com", "Access-Control-Request-Method", "PATCH")
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			t.Errorf("an allowed preflight got %s", resp.Status)
+		}
+	}},
+	{"the module sends a lowercase true", regexp.MustCompile(`the cors handler sends a lowercase (true) \(add ([a-z_]+) to its block\)`), func(t *testing.T, m []string) {
+		if m[2] != "credentials" {
+			t.Fatalf("the fix names %s, not credentials", m[2])
+		}
+		resp := askSite(t, "GET", "/credentials/x", "Origin", "https://app.example.com")
+		if got := resp.Header.Values("Access-Control-Allow-Credentials"); !slices.Equal(got, []string{m[1]}) {
+			t.Errorf("with credentials, the module sends Access-Control-Allow-Credentials: %q", got)
+		}
+	}},
+	{"the module's limit on request headers", regexp.MustCompile(`the cors handler refuses a preflight that lists more than (\d+) names or (\d+) bytes there, whatever its config`), func(t *testing.T, m []string) {
+		if m[1] != strconv.Itoa(headers.MaxRequestNames) || m[2] != strconv.Itoa(headers.MaxRequestBytes) {
+			t.Errorf("the limits said, %s names and %s bytes, are not the module's", m[1], m[2])
+		}
+	}},
+}
+
+func checkModuleClaims(t *testing.T, said []string) {
+	seen := make([]map[string]bool, len(moduleClaims)) // by claim, the sentences checked
+	for _, text := range said {
+		covered := make([]bool, len(text))
+		for i, claim := range moduleClaims {
+			for _, span := range claim.said.FindAllStringSubmatchIndex(text, -1) {
+				for j := span[0]; j < span[1]; j++ {
+					covered[j] = true
+				}
+				match := make([]string, len(span)/2)
+				for k := range match {
+					match[k] = text[span[2*k]:span[2*k+1]]
+				}
+				if seen[i] == nil {
+					seen[i] = map[string]bool{}
+				}
+				if !seen[i][match[0]] {
+					seen[i][match[0]] = true
+					t.Run(claim.name+": "+match[0], func(t *testing.T) { claim.check(t, match) })
+				}
+			}
+		}
+		for _, about := range []string{"cors handler", "cors runs"} {
+			for i := 0; ; i++ {
+				j := strings.Index(text[i:], about)
+				if j < 0 {
+					break
+				}
+				i += j
+				if !covered[i] {
+					t.Errorf("no claim in moduleClaims checks what this says about the module: %q", text)
+				}
+			}
+		}
+	}
+	for i, claim := range moduleClaims {
+		if seen[i] == nil {
+			t.Errorf("no fix says %q any more (%s): update moduleClaims", claim.said, claim.name)
+		}
+	}
+}
+
+// askSite sends a request with header (name, value, ...) to the site of
+// startCaddy and returns the answer, its body read.
+func askSite(t *testing.T, method, path string, header ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, siteURL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp
+}
+
+// orderProbes are directives that cors-check's fixes say cors runs before,
+// with a line that uses each and the handler it adapts to.
+var orderProbes = map[string]struct{ line, handler string }{
+	"redir":        {"redir /x /y", `"handler":"static_response"`},
+	"basic_auth":   {"basic_auth {\n\t\tbob " + bobHash + "\n\t}", `"handler":"authentication"`},
+	"forward_auth": {"forward_auth 127.0.0.1:9 {\n\t\turi /auth\n\t}", `"handler":"reverse_proxy"`},
+}
+
+// checkRunsBefore checks that Caddy's directive order, with the one the
+// module registers, puts cors before each directive in "a and b".
+func checkRunsBefore(t *testing.T, match []string) {
+	for _, directive := range strings.Split(match[1], " and ") {
+		probe, ok := orderProbes[directive]
+		if !ok {
+			t.Errorf("a fix says cors runs before %s; add it to orderProbes", directive)
+			continue
+		}
+		// cors comes last in the site, so only the directive order can put it first.
+		site := ":80 {\n\t" + probe.line + "\n\tcors\n}"
+		out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(site), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", site, err)
+		}
+		corsAt, otherAt := bytes.Index(out, []byte(`"handler":"cors"`)), bytes.Index(out, []byte(probe.handler))
+		if corsAt < 0 || otherAt < 0 || corsAt > otherAt {
+			t.Errorf("cors does not run before %s:\n%s", directive, out)
+		}
 	}
 }
 

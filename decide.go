@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
@@ -144,7 +145,7 @@ func (p *policy) decidePreflight(req http.Header, explain bool) (g grant, out ou
 	switch {
 	case p.allowMethods == "": // any method, echoed because credentials rule out "*"
 		g[allowMethods] = m
-	case p.anyMethod || isSafelistedMethod(m):
+	case p.anyMethod || fetch.IsSafelistedMethod(m):
 		g[allowMethods] = p.allowMethods
 	default:
 		if _, ok := p.methods[m]; !ok {
@@ -191,8 +192,4 @@ func requestedHeaders(requested []string) string {
 		return ""
 	}
 	return value
-}
-
-func isSafelistedMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodPost
 }

@@ -1,68 +1,13 @@
 package cors
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
-
-// set puts the grant's headers and vary (if not "") on h, all in one slice
-// made for this response. Header value slices are writable by any handler
-// (Caddy's `header` replace operations write into them in place), so a slice
-// shared with another response could be rewritten under it. One small
-// allocation per response is the price (BenchmarkServeHTTP).
-func (g *grant) set(h http.Header, vary string) {
-	n := 0
-	for _, v := range g {
-		if v != "" {
-			n++
-		}
-	}
-	if vary != "" {
-		n++
-	}
-	if n == 0 {
-		return
-	}
-	values := make([]string, n)
-	i := 0
-	for key, v := range g {
-		if v != "" {
-			values[i] = v
-			h[responseHeaders[key]] = values[i : i+1 : i+1]
-			i++
-		}
-	}
-	if vary != "" {
-		values[i] = vary
-		addVary(h, values[i:i+1:i+1])
-	}
-}
-
-// enforce makes h carry exactly the grant's CORS headers: those another
-// handler set or changed are removed or replaced. It writes only what
-// differs. (Go canonicalizes header names on Set and Add, and on responses
-// read from a backend, so the canonical names are the ones to check.)
-func (g *grant) enforce(h http.Header) {
-	for i, key := range responseHeaders {
-		v, ok := h[key]
-		switch {
-		case g[i] == "":
-			if ok {
-				delete(h, key)
-			}
-		case !ok || len(v) != 1 || v[0] != g[i]:
-			h[key] = []string{g[i]}
-		}
-	}
-}
 
 // ServeHTTP answers preflights and adds CORS headers to every other response.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
@@ -72,10 +17,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 	origin, hasOrigin := r.Header["Origin"]
+	isPreflight := false
 	if r.Method == http.MethodOptions && hasOrigin {
-		if _, ok := r.Header["Access-Control-Request-Method"]; ok {
-			return h.preflight(w, r, next)
-		}
+		_, isPreflight = r.Header["Access-Control-Request-Method"]
+	}
+	switch {
+	case h.policy.reportOnly:
+		return h.reportOnly(w, r, next, hasOrigin, isPreflight)
+	case isPreflight:
+		return h.preflight(w, r, next)
 	}
 	return h.actual(w, r, next, origin)
 }
@@ -98,14 +48,41 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.serveNext(w, r, next, &g, p.preflightVary)
 	}
 	hdr := w.Header()
-	g.set(hdr, p.preflightVary)
-	g.enforce(hdr)
+	h.replaced(r, g.set(hdr, p.preflightVary))
+	h.replaced(r, g.enforce(hdr))
 	if out != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
 	}
 	w.WriteHeader(p.preflightStatus)
 	return nil
+}
+
+// reportOnly decides a CORS request as the policy would and changes nothing:
+// preflights go on to the next handler, no header is touched, and what the
+// policy would refuse is logged and counted with what the response granted.
+func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, hasOrigin, isPreflight bool) error {
+	if !hasOrigin {
+		return next.ServeHTTP(w, r) // not a CORS request
+	}
+	cw := writerPool.Get().(*corsWriter)
+	cw.ResponseWriter, cw.handler, cw.request, cw.reportOnly = w, h, r, true
+	if isPreflight {
+		cw.kind = kindPreflight
+		_, cw.outcome, cw.detail = h.policy.decidePreflight(r.Header, true)
+	} else {
+		cw.kind = kindActual
+		_, cw.outcome = h.policy.decideActual(r.Header["Origin"], true)
+	}
+	err := next.ServeHTTP(cw, r)
+	if !cw.wroteHeader {
+		// An error response, written by Caddy after this returns: report
+		// what it will carry as far as can be known now.
+		h.report(r, cw.kind, cw.outcome, cw.detail, w.Header(), 0)
+	}
+	*cw = corsWriter{}
+	writerPool.Put(cw)
+	return err
 }
 
 // addVary adds a Vary value (a slice made for this response) to what is
@@ -130,12 +107,11 @@ func addVary(h http.Header, value []string) {
 // too: the error response carries this policy and nothing else.
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant, vary string) error {
 	cw := writerPool.Get().(*corsWriter)
-	cw.ResponseWriter = w
-	cw.grant = *g
-	g.set(w.Header(), vary)
+	cw.ResponseWriter, cw.handler, cw.request, cw.grant = w, h, r, *g
+	h.replaced(r, g.set(w.Header(), vary))
 	err := next.ServeHTTP(cw, r)
 	if err != nil && !cw.wroteHeader {
-		g.enforce(w.Header())
+		h.replaced(r, g.enforce(w.Header()))
 		markDecided(r)
 	}
 	*cw = corsWriter{}
@@ -143,70 +119,95 @@ func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyht
 	return err
 }
 
-// record counts a CORS request by its outcome, and logs why at debug level
-// if it was refused. detail is the method or header name a refusal is
-// about, if any.
-func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) {
-	if !h.explainRefusals || h.decidedBefore(r) {
-		return
+// set puts the grant's headers and vary (if not "") on h, all in one slice
+// made for this response. Header value slices are writable by any handler
+// (Caddy's `header` replace operations write into them in place), so a slice
+// shared with another response could be rewritten under it. One small
+// allocation per response is the price (BenchmarkServeHTTP). It returns the
+// CORS headers of another handler that it replaced, if any.
+func (g *grant) set(h http.Header, vary string) (dropped []droppedHeader) {
+	n := 0
+	for _, v := range g {
+		if v != "" {
+			n++
+		}
 	}
-	h.requests.count(kind, out)
-	if out == allowed {
-		return
+	if vary != "" {
+		n++
 	}
-	ce := h.logger.Check(zapcore.DebugLevel, "cors: request refused")
-	if ce == nil {
-		return
+	if n == 0 {
+		return nil
 	}
-	reason := refusalReason[out]
-	switch out {
-	case headerNotAllowed:
-		reason = fmt.Sprintf("header %q not allowed", truncate(detail))
-	case methodNotAllowed:
-		reason = fmt.Sprintf("method %q not allowed", truncate(detail))
+	values := make([]string, n)
+	i := 0
+	for key, v := range g {
+		if v == "" {
+			continue
+		}
+		name := responseHeaders[key]
+		if old, ok := h[name]; ok && (len(old) != 1 || old[0] != v) {
+			dropped = append(dropped, droppedHeader{key, old})
+		}
+		values[i] = v
+		h[name] = values[i : i+1 : i+1]
+		i++
 	}
-	ce.Write(
-		zap.String("reason", reason),
-		zap.String("origin", truncate(strings.Join(r.Header["Origin"], ", "))),
-		zap.String("method", truncate(r.Method)),
-		zap.String("request_method", truncate(strings.Join(r.Header["Access-Control-Request-Method"], ", "))),
-		zap.String("request_headers", truncate(strings.Join(r.Header["Access-Control-Request-Headers"], ", "))),
-	)
+	if vary != "" {
+		values[i] = vary
+		addVary(h, values[i:i+1:i+1])
+	}
+	return dropped
 }
 
-// decidedVar marks, in the request's Caddy vars, a request that a cors
-// handler decided and whose chain returned an error: the same request then
-// runs through the cors handler in handle_errors, which must not count or
-// log it a second time.
-const decidedVar = "cors.decided"
-
-func markDecided(r *http.Request) {
-	caddyhttp.SetVar(r.Context(), decidedVar, true)
-}
-
-// decidedBefore reports whether this handler, in handle_errors, sees a
-// request that a cors handler decided already.
-func (h *Handler) decidedBefore(r *http.Request) bool {
-	return h.inErrorRoutes && caddyhttp.GetVar(r.Context(), decidedVar) != nil
-}
-
-// truncate bounds what a hostile request can put into one log line.
-func truncate(s string) string {
-	const max = 256
-	if len(s) > max {
-		return s[:max] + "...(truncated)"
+// enforce makes h carry exactly the grant's CORS headers: those another
+// handler set or changed are removed or replaced, and returned. It writes
+// only what differs. (Go canonicalizes header names on Set and Add, and on
+// responses read from a backend, so the canonical names are the ones to check.)
+func (g *grant) enforce(h http.Header) (dropped []droppedHeader) {
+	for i, name := range responseHeaders {
+		v, ok := h[name]
+		switch {
+		case g[i] == "":
+			if ok {
+				dropped = append(dropped, droppedHeader{i, v})
+				delete(h, name)
+			}
+		case !ok:
+			h[name] = []string{g[i]}
+		case len(v) != 1 || v[0] != g[i]:
+			// A proxied backend's values come after this handler's own.
+			others := slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == g[i] })
+			dropped = append(dropped, droppedHeader{i, others})
+			h[name] = []string{g[i]}
+		}
 	}
-	return s
+	return dropped
+}
+
+// A droppedHeader is a CORS response header that another handler set and
+// this one removed or replaced, with the values it had.
+type droppedHeader struct {
+	header int // index in responseHeaders
+	values []string
 }
 
 var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 
-// corsWriter applies the grant when the next handler writes its header, so
-// that the response carries exactly this handler's CORS headers. Flushing,
+// corsWriter acts when the next handler writes its header: it applies the
+// grant, so that the response carries exactly this handler's CORS headers,
+// or in report-only mode it reports what the response grants. Flushing,
 // hijacking (connection upgrades) and io.ReaderFrom pass through.
 type corsWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	grant       grant
+	handler *Handler
+	request *http.Request
+	grant   grant
+
+	reportOnly bool
+	kind       int
+	outcome    outcome
+	detail     string
+
 	wroteHeader bool
 }
 
@@ -227,7 +228,12 @@ func insideCorsWriter(w http.ResponseWriter) bool {
 
 func (cw *corsWriter) WriteHeader(status int) {
 	if !cw.wroteHeader {
-		cw.grant.enforce(cw.ResponseWriter.Header())
+		hdr := cw.ResponseWriter.Header()
+		if cw.reportOnly {
+			cw.handler.report(cw.request, cw.kind, cw.outcome, cw.detail, hdr, status)
+		} else {
+			cw.handler.replaced(cw.request, cw.grant.enforce(hdr))
+		}
 		// 1xx responses are informational; the final header comes later.
 		if status >= 200 || status == http.StatusSwitchingProtocols {
 			cw.wroteHeader = true

@@ -13,6 +13,7 @@
 //	passthrough_test.go  streaming, upgrades, HTTP/2 and large bodies through cors
 //	hostile_test.go      hostile requests against a real Caddy; memory stays flat
 //	reload_test.go       config reloads under load: one policy per response
+//	reportonly_test.go   report_only, and the signal for replaced backend headers
 //	logs_metrics_test.go refusal logs, warnings and Prometheus metrics
 //	caddyfile_test.go    Caddyfile and JSON config: adaptation and every config error
 //	example_test.go      the built binary: example.Caddyfile, example.json, README's JSON
@@ -67,6 +68,17 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(builtCaddy.dir)
 	}
 	os.Exit(code)
+}
+
+// listenLoopback listens on a free loopback port, closed when t ends.
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.

@@ -15,6 +15,13 @@ import (
 // the admin API's /metrics endpoint, by their label sets.
 func scrapeCORSMetrics(t *testing.T) map[string]string {
 	t.Helper()
+	return scrapeMetrics(t, "caddy_http_cors_requests_total")
+}
+
+// scrapeMetrics returns the series of one metric from the admin API's
+// /metrics endpoint, by their label sets.
+func scrapeMetrics(t *testing.T, name string) map[string]string {
+	t.Helper()
 	resp, err := client.Get(fmt.Sprintf("http://localhost:%d/metrics", adminPort))
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +34,8 @@ func scrapeCORSMetrics(t *testing.T) map[string]string {
 	scanner := bufio.NewScanner(resp.Body)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if labels, ok := strings.CutPrefix(line, "caddy_http_cors_requests_total"); ok {
+		if labels, ok := strings.CutPrefix(line, name+"{"); ok {
+			labels = "{" + labels
 			labels, value, _ := strings.Cut(labels, " ")
 			series[labels] = value
 		}

@@ -2,13 +2,14 @@ package cors
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// The reason label of the requests counter: a fixed set, whatever requests say.
+// The reason label of the counters: a fixed set, whatever requests say.
 var reasonLabel = [numOutcomes]string{
 	allowed:          "",
 	malformedOrigin:  "malformed_origin",
@@ -20,7 +21,7 @@ var reasonLabel = [numOutcomes]string{
 	headerNotAllowed: "header_not_allowed",
 }
 
-// Kinds of CORS request, the kind label of the requests counter.
+// Kinds of CORS request, the kind label of the counters.
 const (
 	kindActual = iota
 	kindPreflight
@@ -29,20 +30,47 @@ const (
 
 var kindLabel = [numKinds]string{kindActual: "actual", kindPreflight: "preflight"}
 
-// requestCounter counts CORS requests (those with an Origin header) by kind
-// and outcome. Its counters are resolved at Provision, so counting costs one
-// atomic add.
-type requestCounter [numKinds][numOutcomes]prometheus.Counter
+// metrics are the counters of a cors handler in Caddy's metrics registry,
+// resolved at Provision so that counting costs one atomic add. A nil
+// *metrics counts nothing (Caddy's metrics are off).
+type metrics struct {
+	// requests: CORS requests (with an Origin header) by kind and outcome.
+	requests [numKinds][numOutcomes]prometheus.Counter
+	// reportOnly: the same for report-only handlers, and whether the
+	// response the browser got granted the origin (granted_today).
+	reportOnly [numKinds][numOutcomes][2]prometheus.Counter
+	// replaced: CORS response headers that another handler set and a cors
+	// handler removed or replaced, by header.
+	replaced [numResponseHeaders]prometheus.Counter
+}
 
-func (c *requestCounter) count(kind int, out outcome) {
-	if c != nil {
-		c[kind][out].Inc()
+func (m *metrics) countRequest(kind int, out outcome) {
+	if m != nil {
+		m.requests[kind][out].Inc()
 	}
 }
 
-// newRequestCounter returns the counter in Caddy's metrics registry, or nil
-// when metrics are not enabled in the http app (the `metrics` global option).
-func newRequestCounter(ctx caddy.Context) (*requestCounter, error) {
+func (m *metrics) countReportOnly(kind int, out outcome, grantedToday bool) {
+	if m != nil {
+		g := 0
+		if grantedToday {
+			g = 1
+		}
+		m.reportOnly[kind][out][g].Inc()
+	}
+}
+
+func (m *metrics) countReplaced(dropped []droppedHeader) {
+	if m != nil {
+		for _, d := range dropped {
+			m.replaced[d.header].Inc()
+		}
+	}
+}
+
+// newMetrics returns the counters in Caddy's metrics registry, or nil when
+// metrics are not enabled in the http app (the `metrics` global option).
+func newMetrics(ctx caddy.Context) (*metrics, error) {
 	app, err := ctx.AppIfConfigured("http")
 	if err != nil {
 		return nil, nil // not running inside Caddy's http app: no metrics
@@ -50,22 +78,26 @@ func newRequestCounter(ctx caddy.Context) (*requestCounter, error) {
 	if httpApp, ok := app.(*caddyhttp.App); !ok || httpApp.Metrics == nil {
 		return nil, nil
 	}
-	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "caddy",
-		Subsystem: "http",
-		Name:      "cors_requests_total",
-		Help:      "CORS requests (requests with an Origin header) by kind (actual, preflight), result (allowed, refused) and reason for refusal.",
-	}, []string{"kind", "result", "reason"})
 	registry := ctx.GetMetricsRegistry()
-	if err := registry.Register(vec); err != nil {
-		// Several cors handlers in one config share one counter.
-		var already prometheus.AlreadyRegisteredError
-		if !errors.As(err, &already) {
-			return nil, err
-		}
-		vec = already.ExistingCollector.(*prometheus.CounterVec)
+	requests, err := counterVec(registry, "cors_requests_total",
+		"CORS requests (requests with an Origin header) by kind (actual, preflight), result (allowed, refused) and reason for refusal.",
+		"kind", "result", "reason")
+	if err != nil {
+		return nil, err
 	}
-	var c requestCounter
+	reportOnly, err := counterVec(registry, "cors_report_only_requests_total",
+		"CORS requests seen by report-only cors handlers, by kind, the result the policy would give (allowed, refused), reason, and whether the response sent granted the origin (granted_today).",
+		"kind", "result", "reason", "granted_today")
+	if err != nil {
+		return nil, err
+	}
+	replaced, err := counterVec(registry, "cors_replaced_headers_total",
+		"CORS response headers that another handler (a proxied backend, a header directive) set and a cors handler removed or replaced, by header.",
+		"header")
+	if err != nil {
+		return nil, err
+	}
+	var m metrics
 	for kind := range numKinds {
 		for out := range numOutcomes {
 			if kind == kindActual && out > originNotAllowed {
@@ -75,8 +107,28 @@ func newRequestCounter(ctx caddy.Context) (*requestCounter, error) {
 			if out == allowed {
 				result = "allowed"
 			}
-			c[kind][out] = vec.WithLabelValues(kindLabel[kind], result, reasonLabel[out])
+			m.requests[kind][out] = requests.WithLabelValues(kindLabel[kind], result, reasonLabel[out])
+			for g, granted := range []bool{false, true} {
+				m.reportOnly[kind][out][g] = reportOnly.WithLabelValues(kindLabel[kind], result, reasonLabel[out], strconv.FormatBool(granted))
+			}
 		}
 	}
-	return &c, nil
+	for i, name := range responseHeaders {
+		m.replaced[i] = replaced.WithLabelValues(name)
+	}
+	return &m, nil
+}
+
+// counterVec registers a counter vector, or returns the one registered
+// already: several cors handlers in one config share each counter.
+func counterVec(registry *prometheus.Registry, name, help string, labels ...string) (*prometheus.CounterVec, error) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "caddy", Subsystem: "http", Name: name, Help: help}, labels)
+	if err := registry.Register(vec); err != nil {
+		var already prometheus.AlreadyRegisteredError
+		if !errors.As(err, &already) {
+			return nil, err
+		}
+		vec = already.ExistingCollector.(*prometheus.CounterVec)
+	}
+	return vec, nil
 }

@@ -98,6 +98,18 @@ type Handler struct {
 	// already decided) instead of answering them here. Default: false.
 	PreflightPassthrough bool `json:"preflight_passthrough,omitempty"`
 
+	// Try the policy without enforcing it: decide every CORS request as
+	// the policy would, and change nothing: add, remove and replace no
+	// header, answer no preflight (preflights go on to the next handler).
+	// Each request the policy would refuse is logged at INFO as
+	// "cors: report-only: would refuse", with the reason and what the
+	// response actually granted (granted_today), and every CORS request is
+	// counted in caddy_http_cors_report_only_requests_total when metrics
+	// are on. Use it to tighten a site that sends its own CORS headers today
+	// without breaking the pages that call it. The policy must be valid, as
+	// when enforced. Default: false.
+	ReportOnly bool `json:"report_only,omitempty"`
+
 	// Allow plain-http origins other than loopback ones (localhost,
 	// 127.0.0.0/8, [::1]) together with credentials. Anyone on the network
 	// path can impersonate such an origin. Default: false.
@@ -108,9 +120,9 @@ type Handler struct {
 	// Anyone can register a site under a public suffix. Default: false.
 	AllowPublicSuffixWildcards bool `json:"allow_public_suffix_wildcards,omitempty"`
 
-	policy   *policy
-	logger   *zap.Logger
-	requests *requestCounter // nil unless Caddy's metrics are enabled
+	policy  *policy
+	logger  *zap.Logger
+	metrics *metrics // nil unless Caddy's metrics are enabled
 
 	// explainRefusals: refusals are logged or counted, so their exact
 	// reason matters.
@@ -140,8 +152,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.policy = p
-	h.requests, err = newRequestCounter(ctx)
-	h.explainRefusals = h.requests != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
+	h.metrics, err = newMetrics(ctx)
+	h.explainRefusals = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
@@ -22,8 +23,6 @@ type policy struct {
 	origins          *origins.Set
 	exactAllowOrigin []string // by pattern index in origins: the Access-Control-Allow-Origin value of an exact match
 	regexps          []*regexp.Regexp
-
-	credentials bool
 
 	// actual responses
 	allowCredentials string // "" without credentials
@@ -43,6 +42,8 @@ type policy struct {
 	preflightStatus int
 	passthrough     bool
 	preflightVary   string
+
+	reportOnly bool // decide and report, change nothing
 }
 
 const (
@@ -53,10 +54,6 @@ const (
 // defaultMethods are allowed when methods is not set: what a typical web
 // app's API uses, and nothing exotic.
 var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-
-// normalizedMethods are the methods browsers uppercase before sending (Fetch
-// "normalize a method"); any other method is sent exactly as the script wrote it.
-var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
 
 // probeOrigins are origins no legitimate site can have (.invalid is
 // reserved); a regexp that matches one matches strangers.
@@ -70,7 +67,7 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	fail := func(subdirective, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("cors: "+subdirective+": "+format, args...))
 	}
-	p = &policy{credentials: h.Credentials, passthrough: h.PreflightPassthrough, privateNetwork: h.PrivateNetwork}
+	p = &policy{passthrough: h.PreflightPassthrough, privateNetwork: h.PrivateNetwork, reportOnly: h.ReportOnly}
 
 	compileOrigins(h, p, fail)
 	compileMethods(h, p, fail)
@@ -184,14 +181,14 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 	for _, m := range methods {
 		switch {
 		case !headers.IsToken(m):
-			fail("methods", "%q is not a valid method name (letters, digits and !#$%%&'*+-.^_`|~ only)", m)
+			fail("methods", "%q is not a valid method name (%s)", m, headers.TokenRule)
 			continue
-		case isForbiddenMethod(m):
+		case fetch.IsForbiddenMethod(m):
 			fail("methods", "%q is forbidden: browsers never let scripts send it; remove it", m)
 			continue
 		}
-		if i := slices.IndexFunc(normalizedMethods, func(n string) bool { return strings.EqualFold(n, m) }); i >= 0 && normalizedMethods[i] != m {
-			fail("methods", "%q would never match: browsers uppercase it before sending; write %q", m, normalizedMethods[i])
+		if n := fetch.NormalizeMethod(m); n != m {
+			fail("methods", "%q would never match: browsers uppercase it before sending; write %q", m, n)
 			continue
 		}
 		if _, dup := p.methods[m]; dup {
@@ -201,10 +198,6 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		list = append(list, m)
 	}
 	p.allowMethods = strings.Join(list, ", ")
-}
-
-func isForbiddenMethod(m string) bool {
-	return strings.EqualFold(m, "CONNECT") || strings.EqualFold(m, "TRACE") || strings.EqualFold(m, "TRACK")
 }
 
 func compileHeaders(h *Handler, p *policy, fail failFunc) {
@@ -221,7 +214,7 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 	for _, name := range h.Headers {
 		switch {
 		case !headers.IsToken(name):
-			fail("headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+			fail("headers", "%q is not a valid header name (%s)", name, headers.TokenRule)
 		case headers.IsForbiddenRequestHeader(name):
 			fail("headers", "%q is a forbidden request header: browsers never let scripts set it, so allowing it has no effect; remove it", name)
 		default:
@@ -248,7 +241,7 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 	for _, name := range h.ExposeHeaders {
 		switch {
 		case !headers.IsToken(name):
-			fail("expose_headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+			fail("expose_headers", "%q is not a valid header name (%s)", name, headers.TokenRule)
 			continue
 		case headers.IsForbiddenResponseHeader(name):
 			fail("expose_headers", "%q is never readable by scripts, whatever the server says; remove it", name)

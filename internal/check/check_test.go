@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
@@ -106,7 +107,7 @@ func cmpString(v, def string) string {
 var (
 	okPreflight = []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE", "Access-Control-Allow-Headers", "Content-Type, X-Foo, Authorization"}
 	okActual    = []string{"Access-Control-Allow-Origin", page}
-	jsonPUT     = script{method: "PUT", header: []Field{{"Content-Type", "application/json"}}, body: "{}"}
+	jsonPUT     = script{method: "PUT", header: []Field{{Name: "Content-Type", Value: "application/json"}}, body: "{}"}
 )
 
 func TestRunAgainstMisbehavingServers(t *testing.T) {
@@ -207,31 +208,31 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 		{
 			name:        "preflight without one requested header in Access-Control-Allow-Headers blocks the call",
 			srv:         &standIn{preflight: []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Methods", "PUT", "Access-Control-Allow-Headers", "content-type"}, actual: okActual},
-			script:      script{method: "PUT", header: []Field{{"Content-Type", "application/json"}, {"X-Foo", "1"}}},
+			script:      script{method: "PUT", header: []Field{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Foo", Value: "1"}}},
 			wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-headers", wantDetail: "does not cover x-foo",
 			wantFix: "add X-Foo to Access-Control-Allow-Headers",
 		},
 		{
 			name:   "Access-Control-Allow-Headers matches names case-insensitively",
 			srv:    &standIn{preflight: []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Headers", "X-FOO"}, actual: okActual},
-			script: script{header: []Field{{"x-foo", "1"}}}, wantVerdict: "allowed",
+			script: script{header: []Field{{Name: "x-foo", Value: "1"}}}, wantVerdict: "allowed",
 		},
 		{
 			name:        "* in Access-Control-Allow-Headers does not cover Authorization",
 			srv:         &standIn{preflight: []string{"Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "*"}, actual: []string{"Access-Control-Allow-Origin", "*"}},
-			script:      script{header: []Field{{"Authorization", "Bearer t"}, {"X-Foo", "1"}}},
+			script:      script{header: []Field{{Name: "Authorization", Value: "Bearer t"}, {Name: "X-Foo", Value: "1"}}},
 			wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-headers", wantDetail: "does not cover authorization; * never covers Authorization",
 		},
 		{
 			name:   "* in Access-Control-Allow-Headers covers other headers without credentials",
 			srv:    &standIn{preflight: []string{"Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "*"}, actual: []string{"Access-Control-Allow-Origin", "*"}},
-			script: script{header: []Field{{"X-Foo", "1"}}}, wantVerdict: "allowed",
+			script: script{header: []Field{{Name: "X-Foo", Value: "1"}}}, wantVerdict: "allowed",
 		},
 		{
 			name: "* in Access-Control-Allow-Headers does not count with credentials",
 			srv: &standIn{preflight: []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Credentials", "true", "Access-Control-Allow-Headers", "*"},
 				actual: []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Credentials", "true"}},
-			script:      script{header: []Field{{"X-Foo", "1"}}, credentials: true},
+			script:      script{header: []Field{{Name: "X-Foo", Value: "1"}}, credentials: true},
 			wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-headers", wantDetail: "* counts only for requests without credentials",
 		},
 		{
@@ -259,7 +260,7 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 		{
 			name:   "POST needs no listing in Access-Control-Allow-Methods",
 			srv:    &standIn{preflight: []string{"Access-Control-Allow-Origin", page, "Access-Control-Allow-Methods", "PUT", "Access-Control-Allow-Headers", "x-foo"}, actual: okActual},
-			script: script{method: "POST", header: []Field{{"X-Foo", "1"}}, body: "x"}, wantVerdict: "allowed",
+			script: script{method: "POST", header: []Field{{Name: "X-Foo", Value: "1"}}, body: "x"}, wantVerdict: "allowed",
 		},
 		{
 			name:   "preflight refused with 403 by a Caddy server gets the cors line that allows the method",
@@ -270,7 +271,7 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 		{
 			name:   "preflight refused with 403 by a Caddy server gets the cors line that allows the header",
 			srv:    &caddyLike{methods: []string{"GET", "POST", "PUT"}, headers: []string{"Content-Type"}},
-			script: script{method: "PUT", header: []Field{{"Content-Type", "application/json"}, {"X-Foo", "1"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
+			script: script{method: "PUT", header: []Field{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Foo", Value: "1"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
 			wantDetail: "so the server refuses the request header x-foo", wantFix: `Caddyfile: "headers Content-Type X-Foo"`,
 		},
 		{
@@ -383,7 +384,7 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	allowed := r.Header.Get("Origin") == origin
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		method := r.Header.Get("Access-Control-Request-Method")
-		if !IsSafelistedMethod(method) && !slices.Contains(c.methods, method) {
+		if !fetch.IsSafelistedMethod(method) && !slices.Contains(c.methods, method) {
 			allowed = false
 		}
 		names, _ := tokenList(r.Header.Values("Access-Control-Request-Headers"))
@@ -420,7 +421,7 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func manyHeaders(n int) []Field {
 	fields := make([]Field, n)
 	for i := range fields {
-		fields[i] = Field{fmt.Sprintf("X-Custom-%d", i), "1"}
+		fields[i] = Field{Name: fmt.Sprintf("X-Custom-%d", i), Value: "1"}
 	}
 	return fields
 }
@@ -448,7 +449,7 @@ func TestPreflightIsSentAsABrowserSendsIt(t *testing.T) {
 	srv := &standIn{preflight: okPreflight, actual: okActual}
 	rep := run(t, srv, "/api/items/1", script{
 		method:      "PUT",
-		header:      []Field{{"X-Foo", "1"}, {"Content-Type", "application/json"}, {"Authorization", "Bearer t"}, {"Cookie", "session=1"}, {"Accept", "application/json"}},
+		header:      []Field{{Name: "X-Foo", Value: "1"}, {Name: "Content-Type", Value: "application/json"}, {Name: "Authorization", Value: "Bearer t"}, {Name: "Cookie", Value: "session=1"}, {Name: "Accept", Value: "application/json"}},
 		body:        `{"a":1}`,
 		credentials: false,
 	})
@@ -498,7 +499,7 @@ func TestPreflightIsSentAsABrowserSendsIt(t *testing.T) {
 
 func TestSimpleRequestGetsNoPreflight(t *testing.T) {
 	srv := &standIn{actual: okActual}
-	rep := run(t, srv, "/", script{method: "POST", header: []Field{{"Content-Type", "text/plain"}, {"Accept-Language", "en"}}, body: "x"})
+	rep := run(t, srv, "/", script{method: "POST", header: []Field{{Name: "Content-Type", Value: "text/plain"}, {Name: "Accept-Language", Value: "en"}}, body: "x"})
 	if !rep.Allowed() || rep.Preflight || len(srv.received) != 1 || srv.received[0].Method != "POST" {
 		t.Errorf("simple POST: allowed %v, preflight %v, server got %d requests\n%s", rep.Allowed(), rep.Preflight, len(srv.received), dump(rep))
 	}
@@ -553,7 +554,7 @@ func TestRedirectToAnotherOriginSendsOriginNull(t *testing.T) {
 		preflight: []string{"Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "authorization"},
 		actual:    []string{"Access-Control-Allow-Origin", "*"}, redirects: map[string]string{"/": target + "/"},
 	}
-	rep := run(t, first, "/", script{method: "POST", header: []Field{{"Authorization", "Bearer t"}}, body: "x"})
+	rep := run(t, first, "/", script{method: "POST", header: []Field{{Name: "Authorization", Value: "Bearer t"}}, body: "x"})
 	if !rep.Allowed() {
 		t.Fatalf("blocked:\n%s", dump(rep))
 	}

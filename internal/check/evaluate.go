@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
@@ -21,7 +22,7 @@ type call struct {
 	origin      string // the Origin header the browser sends: the page's origin, or "null"
 	method      string // as sent, after normalization
 	credentials bool
-	unsafe      []UnsafeHeader
+	unsafe      []fetch.UnsafeHeader
 	path        string // for fix texts
 	fix         fixer
 }
@@ -166,7 +167,7 @@ func methodStep(c call, h http.Header) Step {
 	case slices.Contains(methods, c.method):
 		s.Result = Pass
 		s.Detail = "lists " + c.method
-	case IsSafelistedMethod(c.method):
+	case fetch.IsSafelistedMethod(c.method):
 		s.Result = Pass
 		s.Detail = c.method + " needs no listing: GET, HEAD and POST are always allowed"
 	case slices.Contains(methods, "*") && !c.credentials:
@@ -191,7 +192,7 @@ func headersStep(c call, h http.Header) Step {
 	names, ok := tokenList(values)
 	if !ok {
 		s.Detail = "not a comma-separated list of header names, so the browser fails the preflight"
-		s.Fix = c.fix.headers(nil, requestedNames(c.unsafe))
+		s.Fix = c.fix.headers(nil, fetch.UnsafeNames(c.unsafe))
 		return s
 	}
 	star := slices.Contains(names, "*")
@@ -207,7 +208,7 @@ func headersStep(c call, h http.Header) Step {
 	}
 	if len(missing) == 0 {
 		s.Result = Pass
-		s.Detail = "covers " + strings.Join(requestedNames(c.unsafe), ", ")
+		s.Detail = "covers " + strings.Join(fetch.UnsafeNames(c.unsafe), ", ")
 		if len(byStar) > 0 {
 			s.Detail += " (" + strings.Join(byStar, ", ") + " through *, which counts without credentials)"
 		}
@@ -231,8 +232,8 @@ func maxAgeStep(c call, h http.Header) (int, Step) {
 		s.Detail = fmt.Sprintf("absent, so browsers cache this answer for %d seconds", defaultMaxAge)
 		return defaultMaxAge, s
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(values[0]))
-	if len(values) > 1 || err != nil || n < 0 || !allDigits(strings.TrimSpace(values[0])) {
+	n, err := strconv.ParseUint(strings.TrimSpace(values[0]), 10, 63) // digits only: no sign
+	if len(values) > 1 || err != nil {
 		s.Detail = fmt.Sprintf("not a number of seconds, so browsers use their default of %d seconds", defaultMaxAge)
 		return defaultMaxAge, s
 	}
@@ -244,7 +245,7 @@ func maxAgeStep(c call, h http.Header) (int, Step) {
 	default:
 		s.Detail = fmt.Sprintf("browsers may cache this answer for %d seconds", n)
 	}
-	return n, s
+	return int(n), s
 }
 
 // readable returns the names of the response headers a script can read, and
@@ -326,14 +327,6 @@ func tokenList(values []string) (list []string, ok bool) {
 
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(e string) bool { return strings.EqualFold(e, s) })
-}
-
-func requestedNames(unsafe []UnsafeHeader) []string {
-	names := make([]string, len(unsafe))
-	for i, u := range unsafe {
-		names[i] = u.Name
-	}
-	return names
 }
 
 // seen shows a header as it arrived: "Name: value", one per line joined by

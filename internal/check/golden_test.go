@@ -28,7 +28,7 @@ func TestGolden(t *testing.T) {
 		{"allowed-preflighted-put", &standIn{preflight: append(okPreflight, "Access-Control-Max-Age", "600"), actual: append(okActual, "X-Request-Id", "42", "Access-Control-Expose-Headers", "X-Request-Id")}, jsonPUT, false},
 		{"caddy-refuses-method", &caddyLike{methods: []string{"GET", "POST", "PUT"}}, script{method: "DELETE"}, false},
 		{"star-with-credentials", &standIn{actual: []string{"Access-Control-Allow-Origin", "*"}}, script{credentials: true}, false},
-		{"method-case", &standIn{preflight: okPreflight, actual: okActual}, script{method: "patch", header: []Field{{"Cookie", "a=b"}}}, false},
+		{"method-case", &standIn{preflight: okPreflight, actual: okActual}, script{method: "patch", header: []Field{{Name: "Cookie", Value: "a=b"}}}, false},
 		{"preflight-redirected", &standIn{preflightStatus: 301, preflight: []string{"Location", "https://api.example.com/api"}}, jsonPUT, false},
 		{"caddy-refuses-method", &caddyLike{methods: []string{"GET", "POST", "PUT"}}, script{method: "DELETE"}, true},
 	}

@@ -3,6 +3,14 @@
 // nothing of Caddy.
 package headers
 
+// tokenSymbols are the bytes other than letters and digits that an RFC 9110
+// token may hold.
+const tokenSymbols = "!#$%&'*+-.^_`|~"
+
+// TokenRule says what a token may hold, for messages about a bad method or
+// header name: `%q is not a valid header name (` + TokenRule + `)`.
+const TokenRule = "letters, digits and " + tokenSymbols + " only"
+
 // tokenChars marks the bytes allowed in an RFC 9110 token (tchar).
 var tokenChars = func() (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
@@ -12,7 +20,7 @@ var tokenChars = func() (t [256]bool) {
 		t[c] = true
 		t[c-'a'+'A'] = true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range tokenSymbols {
 		t[c] = true
 	}
 	return t

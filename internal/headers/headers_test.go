@@ -62,6 +62,20 @@ func TestIsTokenEveryByte(t *testing.T) {
 	}
 }
 
+func TestTokenRuleNamesEveryTokenByte(t *testing.T) {
+	// The rule is quoted in error messages; its wording is part of them.
+	if want := "letters, digits and !#$%&'*+-.^_`|~ only"; TokenRule != want {
+		t.Errorf("TokenRule = %q, want %q", TokenRule, want)
+	}
+	for i := 0; i < len(tchars); i++ {
+		c := tchars[i]
+		alnum := '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !alnum && strings.IndexByte(TokenRule, c) < 0 {
+			t.Errorf("TokenRule does not name %q", c)
+		}
+	}
+}
+
 func TestIsForbiddenRequestHeader(t *testing.T) {
 	tests := []struct {
 		name string

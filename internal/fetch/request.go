@@ -1,4 +1,4 @@
-package check
+package fetch
 
 import (
 	"fmt"
@@ -7,35 +7,6 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
-
-// This file holds the WHATWG Fetch standard's definitions that decide what a
-// browser sends: method normalization, CORS-safelisted methods and request
-// headers, and the CORS-unsafe request-header names that make a preflight.
-
-// normalizedMethods are the methods fetch() uppercases; any other method is
-// sent exactly as the script wrote it.
-var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
-
-// NormalizeMethod returns the method as fetch() sends it.
-func NormalizeMethod(method string) string {
-	for _, m := range normalizedMethods {
-		if strings.EqualFold(method, m) {
-			return m
-		}
-	}
-	return method
-}
-
-// IsSafelistedMethod reports whether a browser sends the method without a
-// preflight: GET, HEAD or POST, byte for byte.
-func IsSafelistedMethod(method string) bool {
-	return method == "GET" || method == "HEAD" || method == "POST"
-}
-
-// IsForbiddenMethod reports whether fetch() refuses to send the method at all.
-func IsForbiddenMethod(method string) bool {
-	return strings.EqualFold(method, "CONNECT") || strings.EqualFold(method, "TRACE") || strings.EqualFold(method, "TRACK")
-}
 
 // Limits on safelisted request-header values.
 const (
@@ -66,9 +37,9 @@ func IsForbiddenRequestHeader(f Field) bool {
 	return false
 }
 
-// notSafelistedName is the reason for any header other than Accept,
+// NotSafelistedName is the reason for any header other than Accept,
 // Accept-Language, Content-Language, Content-Type and Range.
-const notSafelistedName = "is not a CORS-safelisted request header"
+const NotSafelistedName = "is not a CORS-safelisted request header"
 
 // safelistProblem says why a header is not a CORS-safelisted request-header,
 // or returns "" when it is one (ignoring the 1024-byte total, which depends
@@ -78,7 +49,7 @@ func safelistProblem(f Field) string {
 	switch name {
 	case "accept", "accept-language", "content-language", "content-type", "range":
 	default:
-		return notSafelistedName
+		return NotSafelistedName
 	}
 	if len(f.Value) > maxSafelistedValue {
 		return fmt.Sprintf("has a value of %d bytes; safelisted values have at most %d", len(f.Value), maxSafelistedValue)
@@ -229,12 +200,17 @@ func UnsafeHeaders(fields []Field) []UnsafeHeader {
 	return unsafe
 }
 
-// requestHeadersValue is the Access-Control-Request-Headers value a browser
-// sends: the unsafe names, comma-joined without spaces.
-func requestHeadersValue(unsafe []UnsafeHeader) string {
+// UnsafeNames returns the names of unsafe, in order.
+func UnsafeNames(unsafe []UnsafeHeader) []string {
 	names := make([]string, len(unsafe))
 	for i, u := range unsafe {
 		names[i] = u.Name
 	}
-	return strings.Join(names, ",")
+	return names
+}
+
+// RequestHeadersValue is the Access-Control-Request-Headers value a browser
+// sends: the unsafe names, comma-joined without spaces.
+func RequestHeadersValue(unsafe []UnsafeHeader) string {
+	return strings.Join(UnsafeNames(unsafe), ",")
 }

@@ -1,4 +1,4 @@
-package check
+package fetch
 
 import (
 	"reflect"
@@ -23,6 +23,14 @@ func TestIsSafelistedMethodIsCaseSensitive(t *testing.T) {
 	for m, want := range map[string]bool{"GET": true, "HEAD": true, "POST": true, "get": false, "PUT": false, "PATCH": false} {
 		if got := IsSafelistedMethod(m); got != want {
 			t.Errorf("IsSafelistedMethod(%q) = %v, want %v", m, got, want)
+		}
+	}
+}
+
+func TestIsForbiddenMethod(t *testing.T) {
+	for m, want := range map[string]bool{"CONNECT": true, "trace": true, "Track": true, "GET": false, "PATCH": false, "OPTIONS": false, "TRACES": false} {
+		if got := IsForbiddenMethod(m); got != want {
+			t.Errorf("IsForbiddenMethod(%q) = %v, want %v", m, got, want)
 		}
 	}
 }
@@ -92,7 +100,7 @@ func TestUnsafeHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := UnsafeHeaders(tt.fields)
-			names := requestedNames(got)
+			names := UnsafeNames(got)
 			if !reflect.DeepEqual(names, tt.want) {
 				t.Fatalf("UnsafeHeaders = %q, want %q", names, tt.want)
 			}
@@ -104,75 +112,8 @@ func TestUnsafeHeaders(t *testing.T) {
 }
 
 func TestRequestHeadersValueIsCommaJoinedWithoutSpaces(t *testing.T) {
-	got := requestHeadersValue(UnsafeHeaders([]Field{{"X-B", "1"}, {"Content-Type", "application/json"}, {"X-A", "1"}}))
+	got := RequestHeadersValue(UnsafeHeaders([]Field{{"X-B", "1"}, {"Content-Type", "application/json"}, {"X-A", "1"}}))
 	if want := "content-type,x-a,x-b"; got != want {
 		t.Errorf("Access-Control-Request-Headers = %q, want %q", got, want)
 	}
 }
-
-func TestParseHeader(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Field
-		wantErr string
-	}{
-		{"X-Foo: bar", Field{"X-Foo", "bar"}, ""},
-		{"X-Foo:bar baz  ", Field{"X-Foo", "bar baz"}, ""},
-		{"X-Empty:", Field{"X-Empty", ""}, ""},
-		{"X-Foo", Field{}, "has no colon"},
-		{"X Foo: bar", Field{}, `"X Foo" is not a valid header name`},
-		{": bar", Field{}, `"" is not a valid header name`},
-		{"X-Foo: a\x00b", Field{}, "NUL, CR or LF"},
-		{"X-Foo: a\x01b", Field{}, `the value has the control byte 0x01`},
-		{"X-Foo: a\x7fb", Field{}, `the value has the control byte 0x7f`},
-		{"X-Foo: a\tb", Field{"X-Foo", "a\tb"}, ""},
-		{"X-Foo: caf\xc3\xa9", Field{"X-Foo", "caf\xc3\xa9"}, ""},
-	}
-	for _, tt := range tests {
-		got, err := ParseHeader(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseHeader(%q) error = %v, want one saying %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("ParseHeader(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestParseInput(t *testing.T) {
-	tests := []struct {
-		name    string
-		err     error
-		wantErr string
-	}{
-		{"origin with trailing slash", second(ParseOrigin("https://app.example.com/")), `has a trailing slash; write "https://app.example.com"`},
-		{"origin in uppercase", second(ParseOrigin("HTTPS://App.example.com")), `write "https://app.example.com"`},
-		{"origin with a wildcard", second(ParseOrigin("https://*.example.com")), "is not an origin as browsers send it"},
-		{"origin null is what sandboxed pages send", second(ParseOrigin("null")), ""},
-		{"origin without scheme", second(ParseOrigin("app.example.com")), "has no scheme"},
-		{"URL without scheme", second(ParseURL("api.example.com/x")), "is not an http:// or https:// URL"},
-		{"URL with another scheme", second(ParseURL("ftp://api.example.com/")), "is not an http:// or https:// URL"},
-		{"URL that does not parse", second(ParseURL("http://[::1")), "is not a URL"},
-		{"URL with user info", second(ParseURL("https://me:pw@api.example.com/")), "has user info"},
-		{"forbidden method", ParseMethod("TRACE"), "fetch() refuses to send TRACE"},
-		{"method that is not a token", ParseMethod("GE T"), "is not a method name"},
-		{"data from a missing file", second(ReadData("@/nonexistent/body.json")), "--data: open /nonexistent/body.json"},
-		{"data @ without a file", second(ReadData("@")), "needs a file name"},
-		{"GET with a body", (&Request{Method: "get", HasBody: true}).Validate(), "fetch() refuses a body with GET"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			switch {
-			case tt.wantErr == "" && tt.err != nil:
-				t.Errorf("unexpected error %v", tt.err)
-			case tt.wantErr != "" && (tt.err == nil || !strings.Contains(tt.err.Error(), tt.wantErr)):
-				t.Errorf("error = %v, want one saying %q", tt.err, tt.wantErr)
-			}
-		})
-	}
-}
-
-func second[T any](_ T, err error) error { return err }
