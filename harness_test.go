@@ -238,3 +238,22 @@ const (
 func preflightFrom(origin, method string, more ...string) http.Header {
 	return hdr(append([]string{"Origin", origin, "Access-Control-Request-Method", method}, more...)...)
 }
+
+// readLog waits until the log file has at least n lines with msg, and
+// returns those lines.
+func readLog(t *testing.T, file, msg string, n int) []string {
+	t.Helper()
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(file)
+		lines = nil
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, msg) {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+	}
+}

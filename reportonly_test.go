@@ -3,12 +3,10 @@ package cors
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // sendTo sends one request to a loopback port and returns the response's
@@ -33,25 +31,6 @@ func sendTo(t *testing.T, port int, method string, header http.Header) (int, htt
 	}
 	resp.Header.Del("Date")
 	return resp.StatusCode, resp.Header, body.String()
-}
-
-// readLog waits until the log file has at least n lines with msg, and
-// returns those lines.
-func readLog(t *testing.T, file, msg string, n int) []string {
-	t.Helper()
-	var lines []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		b, _ := os.ReadFile(file)
-		lines = nil
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, msg) {
-				lines = append(lines, line)
-			}
-		}
-		if len(lines) >= n || time.Now().After(deadline) {
-			return lines
-		}
-	}
 }
 
 // TestReportOnlyChangesNothing puts a report-only policy in front of the two
