@@ -128,6 +128,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"bare cors with credentials", "cors {\n credentials\n}", []string{"credentials: cannot be used with any origin"}},
 		{"star among other origins", "cors https://a.example.com {\n origins *\n}", []string{`origins: "*" allows every origin`}},
 		{"expose star with credentials", "cors https://a.example.com {\n expose_headers *\n credentials\n}", []string{`expose_headers: "*" cannot be used with credentials`, "list the headers to expose in expose_headers, or remove credentials"}},
+		{"response header listed as a request header", "cors https://a.example.com {\n headers Content-Type Access-Control-Allow-Origin\n}", []string{`headers: "Access-Control-Allow-Origin" is a response header: a page that sends it makes a mistake (a response header sent as a request header; remove it from the request)`}},
+		{"request header listed as exposed", "cors https://a.example.com {\n expose_headers X-Request-Id Access-Control-Request-Method\n}", []string{`expose_headers: "Access-Control-Request-Method" is a request header that browsers send in preflights`}},
 		{"empty origin regexp", "cors {\n origin_regexp \"\"\n}", []string{`origin_regexp: "" is empty`}},
 		{"credentialed wildcard over a wildcard suffix rule", "cors https://*.r.appspot.com {\n credentials\n}", []string{`the public suffix "*.r.appspot.com"`}},
 		{"credentialed wildcard over a city suffix rule", "cors https://*.kobe.jp {\n credentials\n}", []string{`the public suffix "*.kobe.jp"`}},

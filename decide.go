@@ -58,18 +58,20 @@ const (
 	malformedHeaders
 	headersTooLarge
 	headerNotAllowed
+	responseHeaderRequested // a header not allowed that is a CORS response header
 	numOutcomes
 )
 
 // Why a request was refused, as the debug log says it.
 var refusalReason = [numOutcomes]string{
-	malformedOrigin:  "malformed origin",
-	originNotAllowed: "origin not allowed",
-	malformedMethod:  "malformed Access-Control-Request-Method",
-	methodNotAllowed: "method not allowed",
-	malformedHeaders: "malformed Access-Control-Request-Headers",
-	headersTooLarge:  "Access-Control-Request-Headers too large",
-	headerNotAllowed: "header not allowed",
+	malformedOrigin:         "malformed origin",
+	originNotAllowed:        "origin not allowed",
+	malformedMethod:         "malformed Access-Control-Request-Method",
+	methodNotAllowed:        "method not allowed",
+	malformedHeaders:        "malformed Access-Control-Request-Headers",
+	headersTooLarge:         "Access-Control-Request-Headers too large",
+	headerNotAllowed:        "header not allowed",
+	responseHeaderRequested: "header is " + fetch.ResponseHeaderAsRequestHeader,
 }
 
 // decideActual decides an actual (non-preflight) request with these Origin
@@ -161,6 +163,8 @@ func (p *policy) decidePreflight(req http.Header, explain bool) (g grant, out ou
 			return noGrant, headersTooLarge, ""
 		case err != nil:
 			return noGrant, malformedHeaders, ""
+		case notAllowed != "" && fetch.IsCORSResponseHeader(notAllowed):
+			return noGrant, responseHeaderRequested, notAllowed
 		case notAllowed != "":
 			return noGrant, headerNotAllowed, notAllowed
 		case p.allowHeaders != "":

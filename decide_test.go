@@ -561,3 +561,18 @@ func privateNetworkOnlyWhenAskedCases() []decisionCase {
 		},
 	}
 }
+
+// TestResponseHeaderRequested: a preflight that asks to send a CORS response
+// header is refused, where the policy lists its headers, for that mistake by
+// name; where any header is allowed, it is echoed like any other.
+func TestResponseHeaderRequested(t *testing.T) {
+	req := preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "content-type,access-control-allow-origin")
+	listed := compileDirective(t, "cors https://app.example.com {\n headers Content-Type\n}")
+	if _, out, detail := listed.decidePreflight(req, true); out != responseHeaderRequested || detail != "access-control-allow-origin" {
+		t.Errorf("listed headers: outcome %d, detail %q; want responseHeaderRequested for access-control-allow-origin", out, detail)
+	}
+	anyHeader := compileDirective(t, "cors https://app.example.com")
+	if g, out, _ := anyHeader.decidePreflight(req, true); out != allowed || g[allowHeaders] != "content-type,access-control-allow-origin" {
+		t.Errorf("any header: outcome %d, Allow-Headers %q; want it allowed and echoed", out, g[allowHeaders])
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 )
 
 // record counts a CORS request by its outcome, and logs why at debug level
@@ -60,6 +62,8 @@ func requestFields(r *http.Request, out outcome, detail string) []zap.Field {
 		reason = fmt.Sprintf("header %q not allowed", truncate(detail))
 	case methodNotAllowed:
 		reason = fmt.Sprintf("method %q not allowed", truncate(detail))
+	case responseHeaderRequested:
+		reason = fmt.Sprintf("header %q is %s", truncate(detail), fetch.ResponseHeaderAsRequestHeader)
 	}
 	return []zap.Field{
 		zap.String("reason", reason),

@@ -63,6 +63,7 @@ func TestRequestsAreCountedInCaddyMetrics(t *testing.T) {
 		{name: "allowed preflight", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT"), status: 204, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT", "Vary", varyPreflight)},
 		{name: "preflight for a method not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "DELETE"), status: 403, cors: hdr("Vary", varyPreflight)},
 		{name: "preflight for a header not allowed", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-other"), status: 403, cors: hdr("Vary", varyPreflight)},
+		{name: "preflight for a response header as a request header", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "Access-Control-Allow-Origin"), status: 403, cors: hdr("Vary", varyPreflight)},
 		{name: "preflight from a malformed origin", method: "OPTIONS", header: preflightFrom("https://app.example.com/", "PUT"), status: 403, cors: hdr("Vary", varyPreflight)},
 	} {
 		e.run(t)
@@ -70,17 +71,18 @@ func TestRequestsAreCountedInCaddyMetrics(t *testing.T) {
 
 	got := scrapeCORSMetrics(t)
 	want := map[string]string{
-		`{kind="actual",reason="",result="allowed"}`:                      "2",
-		`{kind="actual",reason="malformed_origin",result="refused"}`:      "0",
-		`{kind="actual",reason="origin_not_allowed",result="refused"}`:    "1",
-		`{kind="preflight",reason="",result="allowed"}`:                   "1",
-		`{kind="preflight",reason="malformed_origin",result="refused"}`:   "1",
-		`{kind="preflight",reason="origin_not_allowed",result="refused"}`: "0",
-		`{kind="preflight",reason="malformed_method",result="refused"}`:   "0",
-		`{kind="preflight",reason="method_not_allowed",result="refused"}`: "1",
-		`{kind="preflight",reason="malformed_headers",result="refused"}`:  "0",
-		`{kind="preflight",reason="headers_too_large",result="refused"}`:  "0",
-		`{kind="preflight",reason="header_not_allowed",result="refused"}`: "1",
+		`{kind="actual",reason="",result="allowed"}`:                             "2",
+		`{kind="actual",reason="malformed_origin",result="refused"}`:             "0",
+		`{kind="actual",reason="origin_not_allowed",result="refused"}`:           "1",
+		`{kind="preflight",reason="",result="allowed"}`:                          "1",
+		`{kind="preflight",reason="malformed_origin",result="refused"}`:          "1",
+		`{kind="preflight",reason="origin_not_allowed",result="refused"}`:        "0",
+		`{kind="preflight",reason="malformed_method",result="refused"}`:          "0",
+		`{kind="preflight",reason="method_not_allowed",result="refused"}`:        "1",
+		`{kind="preflight",reason="malformed_headers",result="refused"}`:         "0",
+		`{kind="preflight",reason="headers_too_large",result="refused"}`:         "0",
+		`{kind="preflight",reason="header_not_allowed",result="refused"}`:        "1",
+		`{kind="preflight",reason="response_header_requested",result="refused"}`: "1",
 	}
 	for labels, value := range want {
 		if got[labels] != value {
@@ -155,6 +157,7 @@ func TestRefusalsAreLoggedAtDebug(t *testing.T) {
 		{preflightFrom(evilOrigin, "PUT"), `"reason":"origin not allowed"`},
 		{preflightFrom(appOrigin, "DELETE"), `"reason":"method \"DELETE\" not allowed"`},
 		{preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-custom,X-Foo"), `"reason":"header \"X-Foo\" not allowed"`},
+		{preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "x-custom,access-control-allow-origin"), `"reason":"header \"access-control-allow-origin\" is a response header sent as a request header; remove it from the request"`},
 		{preflightFrom("https://app.example.com/path", "PUT"), `"reason":"malformed origin"`},
 		{preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "a b"), `"reason":"malformed Access-Control-Request-Headers"`},
 		{preflightFrom(`https://x".example`, "PUT"), `"origin":"https://x\".example"`},

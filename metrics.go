@@ -11,14 +11,15 @@ import (
 
 // The reason label of the counters: a fixed set, whatever requests say.
 var reasonLabel = [numOutcomes]string{
-	allowed:          "",
-	malformedOrigin:  "malformed_origin",
-	originNotAllowed: "origin_not_allowed",
-	malformedMethod:  "malformed_method",
-	methodNotAllowed: "method_not_allowed",
-	malformedHeaders: "malformed_headers",
-	headersTooLarge:  "headers_too_large",
-	headerNotAllowed: "header_not_allowed",
+	allowed:                 "",
+	malformedOrigin:         "malformed_origin",
+	originNotAllowed:        "origin_not_allowed",
+	malformedMethod:         "malformed_method",
+	methodNotAllowed:        "method_not_allowed",
+	malformedHeaders:        "malformed_headers",
+	headersTooLarge:         "headers_too_large",
+	headerNotAllowed:        "header_not_allowed",
+	responseHeaderRequested: "response_header_requested",
 }
 
 // Kinds of CORS request, the kind label of the counters.

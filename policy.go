@@ -217,6 +217,8 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 			fail("headers", "%q is not a valid header name (%s)", name, headers.TokenRule)
 		case headers.IsForbiddenRequestHeader(name):
 			fail("headers", "%q is a forbidden request header: browsers never let scripts set it, so allowing it has no effect; remove it", name)
+		case fetch.IsCORSResponseHeader(name):
+			fail("headers", "%q is a response header: a page that sends it makes a mistake (%s), and allowing it only hides that; remove it from headers", name, fetch.ResponseHeaderAsRequestHeader)
 		default:
 			list = appendFold(list, name)
 		}
@@ -245,6 +247,9 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 			continue
 		case headers.IsForbiddenResponseHeader(name):
 			fail("expose_headers", "%q is never readable by scripts, whatever the server says; remove it", name)
+			continue
+		case fetch.IsCORSRequestHeader(name):
+			fail("expose_headers", "%q is a request header that browsers send in preflights: no response carries it, so exposing it has no effect; remove it", name)
 			continue
 		case headers.IsSafelistedResponseHeader(name):
 			warnings = append(warnings, fmt.Sprintf("cors: expose_headers: %q is always readable by scripts; listing it is not needed", name))

@@ -117,3 +117,18 @@ func TestRequestHeadersValueIsCommaJoinedWithoutSpaces(t *testing.T) {
 		t.Errorf("Access-Control-Request-Headers = %q, want %q", got, want)
 	}
 }
+
+func TestIsCORSRequestHeader(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Access-Control-Request-Method":          true,
+		"access-control-request-headers":         true,
+		"Access-Control-Request-Private-Network": true,
+		"Access-Control-Request-":                false,
+		"Access-Control-Allow-Origin":            false,
+		"Origin":                                 false,
+	} {
+		if got := IsCORSRequestHeader(name); got != want {
+			t.Errorf("IsCORSRequestHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -4,7 +4,6 @@
 package origins
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 )
 
 // Pattern is one validated, canonical entry of a CORS origins list. It is
@@ -41,14 +42,7 @@ func (p Pattern) String() string {
 // IsLoopback reports whether p's host is localhost, *.localhost (wildcard or
 // not), in 127.0.0.0/8, or [::1]: hosts that never leave the machine.
 func (p Pattern) IsLoopback() bool {
-	if p.Host == "localhost" || strings.HasSuffix(p.Host, ".localhost") || p.Host == "[::1]" {
-		return true
-	}
-	if p.Wildcard {
-		return false
-	}
-	a, err := netip.ParseAddr(p.Host)
-	return err == nil && a.Is4() && a.IsLoopback()
+	return fetch.IsLoopbackHost(p.Host) // a wildcard's Host is never an IP address
 }
 
 // IsInsecure reports whether p is plain http to a host other than loopback,
@@ -82,19 +76,6 @@ func (p Pattern) PublicSuffixUnder() (suffix string, ok bool) {
 	return list.suffixBelow(p.Host)
 }
 
-// IsPublicSuffixWildcard reports whether p is a wildcard over a public suffix
-// ("*.github.io", "*.co.uk", "*.com"). It checks only p's parent.
-//
-// Deprecated: use PublicSuffixUnder, which also finds suffix rules below the
-// parent ("*.r.appspot.com", "*.kobe.jp", "*.amazonaws.com").
-func (p Pattern) IsPublicSuffixWildcard() bool {
-	if !p.Wildcard || p.IsLoopback() {
-		return false
-	}
-	s, _ := publicSuffixList().publicSuffix(p.Host)
-	return s == p.Host
-}
-
 // hostProfile canonicalizes domain names as browsers do (UTS #46
 // non-transitional, as in the WHATWG URL standard): lowercase, map, punycode.
 // Underscores and the hyphen rules are relaxed because browsers accept such
@@ -122,170 +103,140 @@ const wildcardExample = "*.example.com"
 // message, so the configuration says exactly what is matched. The error text
 // is a complete sentence that quotes s and says the fix.
 func ParsePattern(s string) (Pattern, error) {
-	p, fixes, err := parsePattern(s)
-	if err != nil {
-		return Pattern{}, err
+	r, p, f := parse(s)
+	if f == nil && p.String() != s {
+		f = r.notCanonical(p)
 	}
-	if len(fixes) > 0 {
-		return Pattern{}, fmt.Errorf("%q has %s; write %q", s, joinPhrases(fixes), p.String())
-	}
-	if c := p.String(); c != s {
-		// Unreachable if every difference is reported as a fix; kept so a
-		// pattern is never accepted in a form other than its canonical one.
-		return Pattern{}, fmt.Errorf("%q is not in canonical form; write %q", s, c)
+	if f != nil {
+		return Pattern{}, f.explain(s)
 	}
 	return p, nil
 }
 
-// suggest returns the canonical form of s when s has no error other than
-// not being canonical, or "" when there is nothing valid to suggest.
-func suggest(s string) string {
-	p, _, err := parsePattern(s)
-	if err != nil {
-		return ""
-	}
-	return p.String()
+// rawPattern is a configured origin cut into its parts as written.
+type rawPattern struct {
+	scheme   string
+	wildcard bool   // the host started with "*."
+	host     string // after "*."
+	port     string
+	hasPort  bool // tells "host:" (empty port) from "host"
 }
 
-// withFix ends msg with "; write <fix>" when there is a fix to show.
-func withFix(msg, fix string) error {
-	if fix == "" {
-		return errors.New(msg)
+// String puts r back together, for suggestions.
+func (r rawPattern) String() string {
+	s := r.scheme + "://"
+	if r.wildcard {
+		s += "*."
 	}
-	return fmt.Errorf("%s; write %q", msg, fix)
+	s += r.host
+	if r.hasPort {
+		s += ":" + r.port
+	}
+	return s
 }
 
-// parsePattern parses s leniently where browsers would canonicalize it:
-// fixes lists, as phrases that follow "has", every way in which s is not
-// canonical. err is for what cannot be a configured origin at all.
-func parsePattern(s string) (p Pattern, fixes []string, err error) {
-	if err := checkWhole(s); err != nil {
-		return Pattern{}, nil, err
+// parse reads s as browsers would: it returns the parts of s as written and
+// the canonical pattern they stand for, or the first flaw that keeps s from
+// being an origin pattern at all. Whether s is written canonically is for
+// the caller to check.
+func parse(s string) (rawPattern, Pattern, *flaw) {
+	r, f := split(s)
+	if f != nil {
+		return r, Pattern{}, f
 	}
-	rawScheme, rest, ok := strings.Cut(s, "://")
-	if !ok || strings.ContainsAny(rawScheme, "/?#@") {
-		return Pattern{}, nil, missingSchemeError(s)
-	}
-	scheme, schemeFixes, err := parseScheme(s, rawScheme, rest)
-	if err != nil {
-		return Pattern{}, nil, err
-	}
-	fixes = append(fixes, schemeFixes...)
+	p, f := r.canonical()
+	return r, p, f
+}
 
+// split cuts s into its parts, refusing what has no place in an origin.
+func split(s string) (rawPattern, *flaw) {
+	if f := checkWhole(s); f != nil {
+		return rawPattern{}, f
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || strings.ContainsAny(scheme, "/?#@") {
+		return rawPattern{}, noScheme
+	}
+	if f := checkScheme(scheme, rest); f != nil {
+		return rawPattern{}, f
+	}
 	authority, tail := rest, ""
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		authority, tail = rest[:i], rest[i:]
 	}
 	if tail != "" {
-		return Pattern{}, nil, tailError(s, rawScheme+"://"+authority, tail)
+		return rawPattern{}, tailFlaw(scheme+"://"+authority, tail)
 	}
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		return Pattern{}, nil, withFix(
-			fmt.Sprintf("%q has user info (%q) before the host, which an origin never has", s, authority[:i+1]),
-			suggest(rawScheme+"://"+authority[i+1:]))
-	}
-
-	rawHost, rawPort, hasPort, err := splitHostPort(s, rawScheme, authority)
-	if err != nil {
-		return Pattern{}, nil, err
-	}
-	wildcard, rawHost, err := cutWildcard(s, rawScheme, rawHost)
-	if err != nil {
-		return Pattern{}, nil, err
-	}
-	host, isIP, hostFixes, err := parseHost(s, rawHost, wildcard, func(wildcard bool, host string) string {
-		return rebuild(rawScheme, wildcard, host, rawPort, hasPort)
-	})
-	if err != nil {
-		return Pattern{}, nil, err
-	}
-	if wildcard && isIP {
-		msg := fmt.Sprintf("%q puts a wildcard in front of an IP address, which has no subdomains", s)
-		if fix := suggest(rebuild(rawScheme, false, rawHost, rawPort, hasPort)); fix != "" {
-			msg += fmt.Sprintf("; to allow the address itself, write %q", fix)
+		return rawPattern{}, &flaw{
+			msg:    fmt.Sprintf("has user info (%q) before the host, which an origin never has", authority[:i+1]),
+			mended: scheme + "://" + authority[i+1:],
 		}
-		return Pattern{}, nil, errors.New(msg)
 	}
-	fixes = append(fixes, hostFixes...)
-	port, portFixes, err := parsePort(s, scheme, rawPort, hasPort)
-	if err != nil {
-		return Pattern{}, nil, err
+	host, port, hasPort, f := splitHostPort(scheme, authority)
+	if f != nil {
+		return rawPattern{}, f
 	}
-	fixes = append(fixes, portFixes...)
-
-	p = Pattern{Scheme: scheme, Host: host, Port: port, Wildcard: wildcard}
-	if n := len(p.String()); n > MaxOriginLength {
-		return Pattern{}, nil, fmt.Errorf("%q is %d bytes long; request origins longer than %d bytes are refused, so it could never match", s, n, MaxOriginLength)
-	}
-	return p, fixes, nil
+	wildcard, host, f := cutWildcard(scheme, host)
+	return rawPattern{scheme: scheme, wildcard: wildcard, host: host, port: port, hasPort: hasPort}, f
 }
 
-// rebuild reassembles a pattern from raw parts, for suggestions.
-func rebuild(scheme string, wildcard bool, host, port string, hasPort bool) string {
-	s := scheme + "://"
-	if wildcard {
-		s += "*."
+// canonical canonicalizes each part of r as browsers do.
+func (r rawPattern) canonical() (Pattern, *flaw) {
+	host, isIP, f := r.parseHost()
+	if f != nil {
+		return Pattern{}, f
 	}
-	s += host
-	if hasPort {
-		s += ":" + port
+	if r.wildcard && isIP {
+		address := r
+		address.wildcard = false
+		return Pattern{}, &flaw{
+			msg:    "puts a wildcard in front of an IP address, which has no subdomains",
+			mended: address.String(),
+			lead:   "to allow the address itself, write",
+		}
 	}
-	return s
+	scheme := strings.ToLower(r.scheme)
+	port, f := parsePort(scheme, r.port)
+	if f != nil {
+		return Pattern{}, f
+	}
+	p := Pattern{Scheme: scheme, Host: host, Port: port, Wildcard: r.wildcard}
+	if n := len(p.String()); n > MaxOriginLength {
+		return Pattern{}, flawf("is %d bytes long; request origins longer than %d bytes are refused, so it could never match", n, MaxOriginLength)
+	}
+	return p, nil
 }
 
 // checkWhole refuses the values that are not an origin at all.
-func checkWhole(s string) error {
+func checkWhole(s string) *flaw {
 	switch {
 	case s == "":
-		return fmt.Errorf(`%q is empty; write an origin such as "https://app.example.com"`, s)
+		return flawf(`is empty; write an origin such as "https://app.example.com"`)
 	case s == "*":
-		return fmt.Errorf(`%q on its own allows every origin and is handled separately, not as an origin pattern`, s)
+		return flawf(`on its own allows every origin and is handled separately, not as an origin pattern`)
 	case strings.EqualFold(s, "null"):
-		return fmt.Errorf(`%q cannot be allowed safely: sandboxed iframes, file:// pages and some redirects all send the origin "null", so any site can claim it; remove it`, s)
+		return flawf(`cannot be allowed safely: sandboxed iframes, file:// pages and some redirects all send the origin "null", so any site can claim it; remove it`)
 	case !utf8.ValidString(s):
-		return fmt.Errorf("%q is not valid UTF-8 text", s)
+		return flawf("is not valid UTF-8 text")
 	case strings.TrimSpace(s) != s:
-		return withFix(fmt.Sprintf("%q has leading or trailing white space", s), suggest(strings.TrimSpace(s)))
+		return &flaw{msg: "has leading or trailing white space", mended: strings.TrimSpace(s)}
 	}
 	return nil
 }
 
-// missingSchemeError explains a value without "://" (or with it only after
-// a path): a bare host, a host and port, or a scheme missing its "//".
-func missingSchemeError(s string) error {
-	scheme, after, found := strings.Cut(s, ":")
-	portLike := after != "" && (isDigit(after[0]) || after[0] == '*')
-	if found && validScheme(scheme) && !portLike {
-		if fix := suggest(scheme + "://" + strings.TrimLeft(after, "/")); fix != "" {
-			return fmt.Errorf(`%q is missing "//" after %q; write %q`, s, scheme+":", fix)
-		}
-	}
-	if p, _, err := parsePattern("https://" + strings.TrimPrefix(s, "//")); err == nil {
-		if p.IsLoopback() {
-			p.Scheme = "http"
-		}
-		return fmt.Errorf("%q has no scheme; write %q", s, p.String())
-	}
-	return fmt.Errorf(`%q is not an origin; write a scheme, "://" and a host, as in "https://app.example.com"`, s)
-}
-
-// parseScheme checks the scheme grammar of RFC 3986 and refuses file, whose
+// checkScheme checks the scheme grammar of RFC 3986 and refuses file, whose
 // pages have the origin "null".
-func parseScheme(s, raw, rest string) (scheme string, fixes []string, err error) {
-	if raw == "" {
-		return "", nil, withFix(fmt.Sprintf(`%q has no scheme before "://"`, s), suggest("https://"+rest))
+func checkScheme(scheme, rest string) *flaw {
+	switch {
+	case scheme == "":
+		return &flaw{msg: `has no scheme before "://"`, mended: "https://" + rest}
+	case !validScheme(scheme):
+		return flawf(`has an invalid scheme %q; a scheme is a letter followed by letters, digits, "+", "-" or ".", as in "https"`, scheme)
+	case strings.EqualFold(scheme, "file"):
+		return flawf(`is a file:// URL; browsers send the origin "null" for file pages, which cannot be allowed safely; serve the page over http or https and list that origin`)
 	}
-	if !validScheme(raw) {
-		return "", nil, fmt.Errorf(`%q has an invalid scheme %q; a scheme is a letter followed by letters, digits, "+", "-" or ".", as in "https"`, s, raw)
-	}
-	scheme = strings.ToLower(raw)
-	if scheme == "file" {
-		return "", nil, fmt.Errorf(`%q is a file:// URL; browsers send the origin "null" for file pages, which cannot be allowed safely; serve the page over http or https and list that origin`, s)
-	}
-	if scheme != raw {
-		fixes = append(fixes, "an uppercase scheme")
-	}
-	return scheme, fixes, nil
+	return nil
 }
 
 // validScheme reports whether s is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
@@ -302,32 +253,32 @@ func validScheme(s string) bool {
 	return true
 }
 
-// tailError explains a path, query or fragment after the host.
-func tailError(s, prefix, tail string) error {
-	fix := suggest(prefix)
+// tailFlaw explains a path, query or fragment after the host; origin is
+// what comes before it.
+func tailFlaw(origin, tail string) *flaw {
 	path := tail
 	if i := strings.IndexAny(tail, "?#"); i >= 0 {
 		path = tail[:i]
 	}
-	var msg string
+	f := &flaw{mended: origin}
 	switch {
 	case tail == "/":
-		msg = fmt.Sprintf("%q has a trailing slash", s)
+		f.msg = "has a trailing slash"
 	case path != "" && path != "/":
-		msg = fmt.Sprintf("%q has a path (%q); an origin is only a scheme, a host and a port", s, path)
+		f.msg = fmt.Sprintf("has a path (%q); an origin is only a scheme, a host and a port", path)
 	case strings.Contains(tail, "?"):
-		msg = fmt.Sprintf("%q has a query; an origin is only a scheme, a host and a port", s)
+		f.msg = "has a query; an origin is only a scheme, a host and a port"
 	default:
-		msg = fmt.Sprintf("%q has a fragment; an origin is only a scheme, a host and a port", s)
+		f.msg = "has a fragment; an origin is only a scheme, a host and a port"
 	}
-	return withFix(msg, fix)
+	return f
 }
 
-// splitHostPort splits an authority into host and port. hasPort tells
-// "host:" (empty port) from "host".
-func splitHostPort(s, scheme, authority string) (host, port string, hasPort bool, err error) {
+// splitHostPort splits an authority into host, which may still start with
+// a wildcard's "*.", and port. hasPort tells "host:" (empty port) from "host".
+func splitHostPort(scheme, authority string) (host, port string, hasPort bool, f *flaw) {
 	if authority == "" {
-		return "", "", false, fmt.Errorf(`%q has no host; write one after "://", as in "https://app.example.com"`, s)
+		return "", "", false, flawf(`has no host; write one after "://", as in "https://app.example.com"`)
 	}
 	// Skip a wildcard's "*." so that "*.[::1]" reaches the IPv6 check, which
 	// refuses wildcards over addresses.
@@ -338,70 +289,63 @@ func splitHostPort(s, scheme, authority string) (host, port string, hasPort bool
 	if start < len(authority) && authority[start] == '[' {
 		end := strings.IndexByte(authority, ']')
 		if end < 0 {
-			return "", "", false, fmt.Errorf(`%q has an IPv6 address without its closing "]"`, s)
+			return "", "", false, flawf(`has an IPv6 address without its closing "]"`)
 		}
 		host, after := authority[:end+1], authority[end+1:]
-		if after == "" {
-			return host, "", false, nil
+		if after != "" && after[0] != ':' {
+			return "", "", false, flawf(`has %q after the IPv6 address; only ":" and a port may follow it`, after)
 		}
-		if after[0] != ':' {
-			return "", "", false, fmt.Errorf(`%q has %q after the IPv6 address; only ":" and a port may follow it`, s, after)
-		}
-		return host, after[1:], true, nil
+		port, hasPort = strings.CutPrefix(after, ":")
+		return host, port, hasPort, nil
 	}
 	if strings.Count(authority, ":") > 1 {
 		if a, err := netip.ParseAddr(authority); err == nil && a.Is6() {
-			return "", "", false, withFix(fmt.Sprintf("%q has an IPv6 address without brackets", s), suggest(scheme+"://["+authority+"]"))
+			return "", "", false, &flaw{msg: "has an IPv6 address without brackets", mended: scheme + "://[" + authority + "]"}
 		}
-		return "", "", false, fmt.Errorf(`%q has more than one ":" after the host; write a single ":" and a port`, s)
+		return "", "", false, flawf(`has more than one ":" after the host; write a single ":" and a port`)
 	}
 	host, port, hasPort = strings.Cut(authority, ":")
 	return host, port, hasPort, nil
 }
 
-// cutWildcard takes a leading "*." off host. Any other "*" is an error.
-func cutWildcard(s, scheme, host string) (wildcard bool, rest string, err error) {
+// cutWildcard takes a leading "*." off host. Any other "*" is a flaw.
+func cutWildcard(scheme, host string) (wildcard bool, rest string, f *flaw) {
 	if host == "*" {
-		return false, "", fmt.Errorf(`%q matches every host; to allow every origin, use "*" on its own`, s)
+		return false, "", flawf(`matches every host; to allow every origin, use "*" on its own`)
 	}
 	rest, wildcard = strings.CutPrefix(host, "*.")
 	if strings.Contains(rest, "*") {
-		return false, "", fmt.Errorf(`%q has a "*" that is not the whole leftmost label; a wildcard must be the whole leftmost label, as in %q`, s, scheme+"://"+wildcardExample)
+		return false, "", flawf(`has a "*" that is not the whole leftmost label; a wildcard must be the whole leftmost label, as in %q`, scheme+"://"+wildcardExample)
 	}
 	if wildcard && rest == "" {
-		return false, "", fmt.Errorf(`%q has nothing after "*."; write the parent domain, as in %q`, s, scheme+"://"+wildcardExample)
+		return false, "", flawf(`has nothing after "*."; write the parent domain, as in %q`, scheme+"://"+wildcardExample)
 	}
 	return wildcard, rest, nil
 }
 
 // parseHost canonicalizes a domain name, IPv4 address or bracketed IPv6
-// address. rebuild puts a host back into the pattern, for suggestions.
-func parseHost(s, raw string, wildcard bool, rebuild func(wildcard bool, host string) string) (host string, isIP bool, fixes []string, err error) {
-	if raw == "" {
-		return "", false, nil, fmt.Errorf(`%q has no host; write one after "://", as in "https://app.example.com"`, s)
+// address.
+func (r rawPattern) parseHost() (host string, isIP bool, f *flaw) {
+	switch {
+	case r.host == "":
+		return "", false, flawf(`has no host; write one after "://", as in "https://app.example.com"`)
+	case r.host[0] == '[':
+		host, f = parseIPv6(r.host)
+		return host, true, f
 	}
-	if raw[0] == '[' {
-		host, fixes, err = parseIPv6(s, raw)
-		return host, true, fixes, err
-	}
-	return parseDomainOrIPv4(s, raw, wildcard, rebuild)
+	return r.parseDomainOrIPv4()
 }
 
 // parseIPv6 canonicalizes "[addr]" the way browsers serialize it.
-func parseIPv6(s, raw string) (host string, fixes []string, err error) {
-	inner := raw[1 : len(raw)-1]
-	a, perr := netip.ParseAddr(inner)
+func parseIPv6(raw string) (string, *flaw) {
+	a, err := netip.ParseAddr(raw[1 : len(raw)-1])
 	switch {
-	case perr != nil || !a.Is6():
-		return "", nil, fmt.Errorf("%q has an invalid IPv6 address %q", s, raw)
+	case err != nil || !a.Is6():
+		return "", flawf("has an invalid IPv6 address %q", raw)
 	case a.Zone() != "":
-		return "", nil, fmt.Errorf("%q has an IPv6 zone (%q), which origins never carry; remove it", s, "%"+a.Zone())
+		return "", flawf("has an IPv6 zone (%q), which origins never carry; remove it", "%"+a.Zone())
 	}
-	host = formatIPv6(a)
-	if host != raw {
-		fixes = append(fixes, "an IPv6 address not in canonical form")
-	}
-	return host, fixes, nil
+	return formatIPv6(a), nil
 }
 
 // formatIPv6 serializes a as the WHATWG URL standard does: like RFC 5952,
@@ -445,63 +389,51 @@ func formatIPv6(a netip.Addr) string {
 }
 
 // parseDomainOrIPv4 follows the WHATWG host parser: IDNA first, then a host
-// whose last label is a number is an IPv4 address in any of the forms
-// browsers accept ("127.1", "0x7f.0.0.1", "2130706433").
-func parseDomainOrIPv4(s, raw string, wildcard bool, rebuild func(wildcard bool, host string) string) (host string, isIP bool, fixes []string, err error) {
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c < 0x80 && !validDomainByte(lower(c)) {
-			return "", false, nil, fmt.Errorf("%q has %q in its host, which a host name cannot contain", s, string(c))
+// whose last label is a number is an IPv4 address. Browsers read such a host
+// in several forms ("127.1", "0x7f.0.0.1", "2130706433"); only the one they
+// send, four decimal numbers, is accepted.
+func (r rawPattern) parseDomainOrIPv4() (host string, isIP bool, f *flaw) {
+	for i := 0; i < len(r.host); i++ {
+		if c := r.host[i]; c < 0x80 && !validDomainByte(lower(c)) {
+			return "", false, flawf("has %q in its host, which a host name cannot contain", string(c))
 		}
 	}
-	host, ierr := hostProfile.ToASCII(raw)
-	if ierr != nil {
-		return "", false, nil, fmt.Errorf("%q has a host that is not a valid internationalized domain name (%v)", s, ierr)
+	host, err := hostProfile.ToASCII(r.host)
+	if err != nil {
+		return "", false, flawf("has a host that is not a valid internationalized domain name (%v)", err)
 	}
-	ascii := isASCII(raw)
-	if ascii && host != strings.ToLower(raw) {
+	if isASCII(r.host) && host != strings.ToLower(r.host) {
 		// idna rewrites only punycode labels of ASCII input, such as "xn--".
-		return "", false, nil, fmt.Errorf("%q has a host with an invalid punycode label", s)
+		return "", false, flawf("has a host with an invalid punycode label")
 	}
 	for i := 0; i < len(host); i++ {
 		if !validDomainByte(host[i]) {
-			return "", false, nil, fmt.Errorf("%q has a host that maps to %q, which is not a valid host name", s, host)
+			return "", false, flawf("has a host that maps to %q, which is not a valid host name", host)
 		}
 	}
-	if err := checkLabels(s, host, wildcard, rebuild); err != nil {
-		return "", false, nil, err
+	if f := r.checkLabels(host); f != nil {
+		return "", false, f
 	}
-	if endsInNumber(host) {
-		ip, ok := parseIPv4(host)
-		if !ok {
-			return "", false, nil, fmt.Errorf(`%q has a host that ends in a number but is not an IPv4 address; write an IPv4 address as four numbers, as in "192.168.0.1", or a domain name`, s)
-		}
-		if ip != raw {
-			fixes = append(fixes, "an IPv4 address not written as four decimal numbers")
-		}
-		return ip, true, fixes, nil
+	if !endsInNumber(host) {
+		return host, false, nil
 	}
-	switch {
-	case host == raw:
-	case !ascii:
-		fixes = append(fixes, "a non-ASCII host, which browsers send as punycode")
-	case host == strings.ToLower(raw):
-		fixes = append(fixes, "an uppercase host")
-	default:
-		fixes = append(fixes, "a host not in canonical form")
+	if a, err := netip.ParseAddr(host); err != nil || !a.Is4() {
+		return "", false, flawf(`has a host that ends in a number but is not an IPv4 address; write an IPv4 address as four numbers, as in "192.168.0.1", or a domain name`)
 	}
-	return host, false, fixes, nil
+	return host, true, nil
 }
 
-// checkLabels refuses empty labels and names over the DNS length limits.
-func checkLabels(s, host string, wildcard bool, rebuild func(wildcard bool, host string) string) error {
+// checkLabels refuses empty labels in host, the ASCII form of r.host, and
+// names over the DNS length limits.
+func (r rawPattern) checkLabels(host string) *flaw {
 	if len(host) > maxHostLength {
-		return fmt.Errorf("%q has a host of %d bytes; a host name has at most %d", s, len(host), maxHostLength)
+		return flawf("has a host of %d bytes; a host name has at most %d", len(host), maxHostLength)
 	}
 	labels := strings.Split(host, ".")
 	var nonEmpty []string
 	for _, l := range labels {
 		if len(l) > maxLabelLength {
-			return fmt.Errorf("%q has a label of %d bytes in its host; a label has at most %d", s, len(l), maxLabelLength)
+			return flawf("has a label of %d bytes in its host; a label has at most %d", len(l), maxLabelLength)
 		}
 		if l != "" {
 			nonEmpty = append(nonEmpty, l)
@@ -511,16 +443,18 @@ func checkLabels(s, host string, wildcard bool, rebuild func(wildcard bool, host
 		return nil
 	}
 	if len(nonEmpty) == 0 {
-		return fmt.Errorf(`%q has a host made only of dots; write a host name, as in "https://app.example.com"`, s)
+		return flawf(`has a host made only of dots; write a host name, as in "https://app.example.com"`)
 	}
-	fixed := rebuild(wildcard, strings.Join(nonEmpty, "."))
+	mended := r
+	mended.host = strings.Join(nonEmpty, ".")
 	switch {
-	case strings.HasPrefix(host, ".") && !wildcard:
-		return withFix(fmt.Sprintf(`%q has a host that starts with "."; to allow every subdomain, use a wildcard`, s), suggest(rebuild(true, strings.Join(nonEmpty, "."))))
+	case strings.HasPrefix(host, ".") && !r.wildcard:
+		mended.wildcard = true
+		return &flaw{msg: `has a host that starts with "."; to allow every subdomain, use a wildcard`, mended: mended.String()}
 	case strings.HasSuffix(host, ".") && !strings.Contains(host, ".."):
-		return withFix(fmt.Sprintf(`%q has a host that ends with "."; browsers treat that as a different origin`, s), suggest(fixed))
+		return &flaw{msg: `has a host that ends with "."; browsers treat that as a different origin`, mended: mended.String()}
 	default:
-		return withFix(fmt.Sprintf("%q has an empty label (two dots in a row) in its host", s), suggest(fixed))
+		return &flaw{msg: "has an empty label (two dots in a row) in its host", mended: mended.String()}
 	}
 }
 
@@ -538,110 +472,26 @@ func endsInNumber(host string) bool {
 	return ok && allBytes(hex, isHexDigit)
 }
 
-// parseIPv4 parses host with the WHATWG IPv4 parser: one to four parts, each
-// decimal, octal (leading 0) or hex (0x), the last filling the remaining
-// bytes. It returns the dotted quad.
-func parseIPv4(host string) (string, bool) {
-	parts := strings.Split(host, ".")
-	if len(parts) > 4 {
-		return "", false
-	}
-	var n uint64
-	for i, part := range parts {
-		v, ok := parseIPv4Number(part)
-		if !ok {
-			return "", false
-		}
-		if i < len(parts)-1 {
-			if v > 255 {
-				return "", false
-			}
-			n = n<<8 | v
-			continue
-		}
-		rest := uint(8 * (5 - len(parts)))
-		if v >= 1<<rest {
-			return "", false
-		}
-		n = n<<rest | v
-	}
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).String(), true
-}
-
-// parseIPv4Number parses one part of an IPv4 address; values that do not fit
-// in 32 bits fail.
-func parseIPv4Number(s string) (uint64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	base := uint64(10)
+// parsePort checks a port and drops the scheme's default. An empty port
+// stands for the default too.
+func parsePort(scheme, raw string) (string, *flaw) {
 	switch {
-	case strings.HasPrefix(s, "0x"):
-		base, s = 16, s[2:]
-	case len(s) > 1 && s[0] == '0':
-		base, s = 8, s[1:]
+	case raw == "" || raw == "*":
+		return raw, nil
+	case !allBytes(raw, isDigit):
+		return "", flawf(`has an invalid port %q; a port is a number from 1 to 65535, or "*" for any port`, raw)
 	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		d, ok := digitValue(s[i])
-		if !ok || d >= base {
-			return 0, false
-		}
-		v = v*base + d
-		if v > 1<<32 {
-			return 0, false
-		}
+	port := strings.TrimLeft(raw, "0")
+	if port == "" {
+		return "", flawf(`has port 0, which no browser sends; use a port from 1 to 65535, or "*" for any port`)
 	}
-	return v, true
-}
-
-// parsePort checks a port and drops the scheme's default.
-func parsePort(s, scheme, raw string, hasPort bool) (port string, fixes []string, err error) {
-	if !hasPort {
-		return "", nil, nil
+	if n, err := strconv.ParseUint(port, 10, 32); err != nil || n > 65535 {
+		return "", flawf(`has port %s, which is above 65535; use a port from 1 to 65535, or "*" for any port`, port)
 	}
-	if raw == "" {
-		return "", []string{`an empty port after ":"`}, nil
+	if port == fetch.DefaultPort(scheme) {
+		return "", nil
 	}
-	if raw == "*" {
-		return "*", nil, nil
-	}
-	if !allBytes(raw, isDigit) {
-		return "", nil, fmt.Errorf(`%q has an invalid port %q; a port is a number from 1 to 65535, or "*" for any port`, s, raw)
-	}
-	trimmed := strings.TrimLeft(raw, "0")
-	if trimmed == "" {
-		return "", nil, fmt.Errorf(`%q has port 0, which no browser sends; use a port from 1 to 65535, or "*" for any port`, s)
-	}
-	if n, err := strconv.ParseUint(trimmed, 10, 32); err != nil || n > 65535 {
-		return "", nil, fmt.Errorf(`%q has port %s, which is above 65535; use a port from 1 to 65535, or "*" for any port`, s, trimmed)
-	}
-	if trimmed != raw {
-		fixes = append(fixes, "a port with leading zeros")
-	}
-	if trimmed == defaultPort(scheme) {
-		return "", append(fixes, fmt.Sprintf("the default port for %s (%s) written out", scheme, trimmed)), nil
-	}
-	return trimmed, fixes, nil
-}
-
-// defaultPort is the port browsers leave out of the origin for scheme.
-func defaultPort(scheme string) string {
-	switch scheme {
-	case "https":
-		return "443"
-	case "http":
-		return "80"
-	}
-	return ""
-}
-
-// joinPhrases joins phrases as English: "a", "a and b", "a, b and c".
-func joinPhrases(phrases []string) string {
-	if len(phrases) == 1 {
-		return phrases[0]
-	}
-	return strings.Join(phrases[:len(phrases)-1], ", ") + " and " + phrases[len(phrases)-1]
+	return port, nil
 }
 
 func validDomainByte(c byte) bool {
@@ -657,16 +507,6 @@ func lower(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-func digitValue(c byte) (uint64, bool) {
-	switch {
-	case isDigit(c):
-		return uint64(c - '0'), true
-	case 'a' <= c && c <= 'f':
-		return uint64(c-'a') + 10, true
-	}
-	return 0, false
 }
 
 func allBytes(s string, ok func(byte) bool) bool {

@@ -88,6 +88,8 @@ func TestParsePatternRejects(t *testing.T) {
 		{"file in capitals", "FILE://host/x", "file:// URL", ""},
 		{"no scheme", "app.example.com", "has no scheme", "https://app.example.com"},
 		{"no scheme on localhost suggests http", "localhost:3000", "has no scheme", "http://localhost:3000"},
+		{"no scheme on localhost with http's default port", "localhost:80", "has no scheme", "http://localhost"},
+		{"no scheme on localhost with https's default port", "localhost:443", "has no scheme", "http://localhost:443"},
 		{"scheme-relative", "//app.example.com", "has no scheme", "https://app.example.com"},
 		{"nothing before ://", "://app.example.com", `no scheme before "://"`, "https://app.example.com"},
 		{"missing slashes", "https:app.example.com", `missing "//" after "https:"`, "https://app.example.com"},
@@ -141,10 +143,12 @@ func TestParsePatternRejects(t *testing.T) {
 		{"invalid IPv6", "http://[::g]", "invalid IPv6 address", ""},
 		{"IPv4 in brackets", "http://[127.0.0.1]", "invalid IPv6 address", ""},
 		{"IPv6 zone", "http://[fe80::1%25eth0]", "IPv6 zone", ""},
-		{"short IPv4", "http://127.1:3000", "IPv4 address not written as four decimal numbers", "http://127.0.0.1:3000"},
-		{"hex IPv4", "http://0x7f.0.0.1", "IPv4 address", "http://127.0.0.1"},
-		{"IPv4 as one number", "http://2130706433", "IPv4 address", "http://127.0.0.1"},
-		{"octal-looking IPv4 (browsers read leading zeros as octal)", "http://10.010.0.1", "IPv4 address", "http://10.8.0.1"},
+		{"IPv4 with fullwidth digits", "http://１２７.０.０.１:3000", "an IPv4 address not written as four decimal numbers", "http://127.0.0.1:3000"},
+		{"short IPv4, which browsers read as 127.0.0.1", "http://127.1:3000", "ends in a number but is not an IPv4 address", ""},
+		{"hex IPv4", "http://0x7f.0.0.1", "ends in a number but is not an IPv4 address", ""},
+		{"IPv4 as one number", "http://2130706433", "ends in a number but is not an IPv4 address", ""},
+		{"IPv4 with leading zeros, which browsers read as octal", "http://10.010.0.1", "ends in a number but is not an IPv4 address", ""},
+		{"last label in hex", "https://example.0x1f", "ends in a number but is not an IPv4 address", ""},
 		{"number that is not an IPv4 address", "https://example.123", "ends in a number but is not an IPv4 address", ""},
 		{"five-part IPv4", "https://1.2.3.4.5", "not an IPv4 address", ""},
 		{"IPv4 part above 255", "https://256.0.0.1", "not an IPv4 address", ""},
@@ -157,7 +161,7 @@ func TestParsePatternRejects(t *testing.T) {
 		{"wildcard host alone", "https://*", `use "*" on its own`, ""},
 		{"wildcard host on any port", "https://*:*", `use "*" on its own`, ""},
 		{"wildcard over IPv4", "https://*.127.0.0.1", "wildcard in front of an IP address", "https://127.0.0.1"},
-		{"wildcard over a short IPv4", "https://*.10.1", "wildcard in front of an IP address", "https://10.0.0.1"},
+		{"wildcard over a short IPv4", "https://*.10.1", "ends in a number but is not an IPv4 address", ""},
 		{"wildcard over IPv6", "http://*.[::1]:*", "wildcard in front of an IP address", "http://[::1]:*"},
 		{"space in the host", "https://app example.com", `has " " in its host`, ""},
 		{"percent in the host", "https://app%2eexample.com", `has "%" in its host`, ""},
@@ -216,32 +220,32 @@ func suggestionIn(msg string) (string, bool) {
 
 func TestPatternMethods(t *testing.T) {
 	tests := []struct {
-		name                   string
-		in                     string
-		loopback, insecure, ps bool
+		name               string
+		in                 string
+		loopback, insecure bool
 	}{
-		{"localhost is loopback, so http is not insecure", "http://localhost:3000", true, false, false},
-		{"subdomain of localhost is loopback", "http://app.localhost", true, false, false},
-		{"wildcard over localhost is loopback and not a public suffix", "http://*.localhost:*", true, false, false},
-		{"127.0.0.1 is loopback", "http://127.0.0.1:8080", true, false, false},
-		{"all of 127.0.0.0/8 is loopback", "http://127.255.0.9", true, false, false},
-		{"::1 is loopback", "http://[::1]:8080", true, false, false},
-		{"other IPv6 is not loopback", "http://[2001:db8::1]", false, true, false},
-		{"128.0.0.1 is not loopback", "http://128.0.0.1", false, true, false},
-		{"a domain that merely starts with localhost is not loopback", "http://localhost.example.com", false, true, false},
-		{"a domain ending in localhost without a dot is not loopback", "http://mylocalhost", false, true, false},
-		{"plain http to a public host is insecure", "http://app.example.com", false, true, false},
-		{"https is never insecure", "https://app.example.com", false, false, false},
-		{"custom schemes are not insecure", "capacitor://localhost", true, false, false},
-		{"wildcard over github.io is a public suffix wildcard", "https://*.github.io", false, false, true},
-		{"wildcard over co.uk is a public suffix wildcard", "https://*.co.uk", false, false, true},
-		{"wildcard over com is a public suffix wildcard", "https://*.com", false, false, true},
-		{"wildcard over a punycode public suffix is one", "https://*.xn--p1ai", false, false, true},
-		{"wildcard over an unlisted TLD is one, by the list's default rule", "https://*.internal", false, false, true},
-		{"wildcard over example.com is not", "https://*.example.com", false, false, false},
-		{"wildcard over a name under github.io is not", "https://*.me.github.io", false, false, false},
-		{"wildcard over http public suffix is also insecure", "http://*.co.uk", false, true, true},
-		{"exact public suffix host is not a wildcard", "https://github.io", false, false, false},
+		{"localhost is loopback, so http is not insecure", "http://localhost:3000", true, false},
+		{"subdomain of localhost is loopback", "http://app.localhost", true, false},
+		{"wildcard over localhost is loopback", "http://*.localhost:*", true, false},
+		{"127.0.0.1 is loopback", "http://127.0.0.1:8080", true, false},
+		{"all of 127.0.0.0/8 is loopback", "http://127.255.0.9", true, false},
+		{"::1 is loopback", "http://[::1]:8080", true, false},
+		{"other IPv6 is not loopback", "http://[2001:db8::1]", false, true},
+		{"128.0.0.1 is not loopback", "http://128.0.0.1", false, true},
+		{"a domain that merely starts with localhost is not loopback", "http://localhost.example.com", false, true},
+		{"a domain ending in localhost without a dot is not loopback", "http://mylocalhost", false, true},
+		{"plain http to a public host is insecure", "http://app.example.com", false, true},
+		{"https is never insecure", "https://app.example.com", false, false},
+		{"custom schemes are not insecure", "capacitor://localhost", true, false},
+		{"wildcard over github.io", "https://*.github.io", false, false},
+		{"wildcard over co.uk", "https://*.co.uk", false, false},
+		{"wildcard over com", "https://*.com", false, false},
+		{"wildcard over a punycode TLD", "https://*.xn--p1ai", false, false},
+		{"wildcard over an unlisted TLD", "https://*.internal", false, false},
+		{"wildcard over example.com", "https://*.example.com", false, false},
+		{"wildcard over a name under github.io", "https://*.me.github.io", false, false},
+		{"plain http wildcard is insecure", "http://*.co.uk", false, true},
+		{"exact public suffix host", "https://github.io", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,9 +258,6 @@ func TestPatternMethods(t *testing.T) {
 			}
 			if got := p.IsInsecure(); got != tt.insecure {
 				t.Errorf("IsInsecure() = %v, want %v", got, tt.insecure)
-			}
-			if got := p.IsPublicSuffixWildcard(); got != tt.ps {
-				t.Errorf("IsPublicSuffixWildcard() = %v, want %v", got, tt.ps)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ func TestPublicSuffixUnder(t *testing.T) {
 		{"parent is a public suffix: github.io", "https://*.github.io", "github.io"},
 		{"parent is a public suffix: co.uk", "https://*.co.uk", "co.uk"},
 		{"parent is a public suffix on any port", "https://*.co.uk:*", "co.uk"},
+		{"parent is a public suffix over plain http", "http://*.co.uk", "co.uk"},
 		{"parent is a TLD", "https://*.com", "com"},
 		{"parent is a punycode TLD", "https://*.xn--p1ai", "xn--p1ai"},
 		{"parent is an unlisted TLD, a suffix by the default rule", "https://*.internal", "internal"},
