@@ -100,11 +100,8 @@ func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
 		return "", malformedOrigin
 	}
 	o := origin[0]
-	if id, ok := p.origins.Match(o); ok {
-		if id >= 0 {
-			return p.exactAllowOrigin[id], allowed
-		}
-		return o, allowed // a wildcard matched: echo the origin
+	if p.origins.Match(o) {
+		return o, allowed
 	}
 	if len(p.regexps) == 0 && !explain {
 		return "", originNotAllowed

@@ -19,10 +19,9 @@ import (
 // request is lookups and map assignments only. A policy is never modified
 // after compile returns.
 type policy struct {
-	anyOrigin        bool
-	origins          *origins.Set
-	exactAllowOrigin []string // by pattern index in origins: the Access-Control-Allow-Origin value of an exact match
-	regexps          []*regexp.Regexp
+	anyOrigin bool
+	origins   *origins.Set
+	regexps   []*regexp.Regexp
 
 	// actual responses
 	allowCredentials string // "" without credentials
@@ -153,10 +152,6 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		fail("credentials", `cannot be used with any origin ("*", or no origins listed): browsers refuse credentialed responses that allow "*"; list the origins that may send credentials`)
 	}
 	p.origins = origins.NewSet(patterns)
-	p.exactAllowOrigin = make([]string, len(patterns))
-	for i, pat := range patterns {
-		p.exactAllowOrigin[i] = pat.String()
-	}
 }
 
 func compileMethods(h *Handler, p *policy, fail failFunc) {

@@ -8,9 +8,9 @@ import "strings"
 // per label of the request's host. A Set is immutable, so safe for
 // concurrent use.
 type Set struct {
-	exact    map[string]int // canonical origin -> index of the first pattern that is exactly it
-	maxExact int            // length of the longest key in exact
-	loose    []schemeHosts  // by scheme: the wildcard and any-port patterns
+	exact    map[string]struct{} // canonical origins of the patterns that are exactly one origin
+	maxExact int                 // length of the longest key in exact
+	loose    []schemeHosts       // by scheme: the wildcard and any-port patterns
 }
 
 // schemeHosts holds one scheme's wildcard and any-port patterns. A config
@@ -41,16 +41,14 @@ type looseHosts struct {
 const fewParents = 8
 
 // NewSet compiles patterns, as returned by ParsePattern, for matching.
-// Duplicates are fine: Match reports the index of the first.
+// Duplicates are fine.
 func NewSet(patterns []Pattern) *Set {
-	s := &Set{exact: make(map[string]int)}
-	for i, p := range patterns {
+	s := &Set{exact: make(map[string]struct{})}
+	for _, p := range patterns {
 		if !p.Wildcard && p.Port != "*" {
 			k := p.String()
-			if _, dup := s.exact[k]; !dup {
-				s.exact[k] = i
-				s.maxExact = max(s.maxExact, len(k))
-			}
+			s.exact[k] = struct{}{}
+			s.maxExact = max(s.maxExact, len(k))
 			continue
 		}
 		t := s.looseHostsFor(p.Scheme, p.Port)
@@ -122,28 +120,26 @@ func (sh *schemeHosts) portHosts(port string) *looseHosts {
 }
 
 // Match reports whether the raw Origin header value origin matches any
-// pattern. id is the index, in the slice given to NewSet, of the pattern
-// that is exactly origin (a non-wildcard pattern with a concrete or default
-// port); it is -1 when only a wildcard or any-port pattern matched. Match
-// never allocates.
-func (s *Set) Match(origin string) (id int, ok bool) {
+// pattern. Only a well-formed origin matches, so a matching origin is
+// exactly what Access-Control-Allow-Origin must echo. Match never allocates.
+func (s *Set) Match(origin string) bool {
 	if len(origin) <= s.maxExact {
-		if id, ok := s.exact[origin]; ok {
-			return id, true
+		if _, ok := s.exact[origin]; ok {
+			return true
 		}
 	}
 	if len(s.loose) == 0 {
-		return -1, false
+		return false
 	}
 	o, ok := Parse(origin)
 	if !ok {
-		return -1, false
+		return false
 	}
 	sh := s.schemeHosts(o.Scheme)
 	if sh == nil {
-		return -1, false
+		return false
 	}
-	return -1, sh.portHosts(o.Port).match(o.Host) || sh.anyPort.match(o.Host)
+	return sh.portHosts(o.Port).match(o.Host) || sh.anyPort.match(o.Host)
 }
 
 // match looks host up, then walks it one label at a time from the left for
