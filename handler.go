@@ -79,6 +79,9 @@ func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyh
 		// An error response, written by Caddy after this returns: report
 		// what it will carry as far as can be known now.
 		h.report(r, cw.kind, cw.outcome, cw.detail, w.Header(), 0)
+		if err != nil {
+			markDecided(r)
+		}
 	}
 	*cw = corsWriter{}
 	writerPool.Put(cw)
@@ -211,13 +214,17 @@ type corsWriter struct {
 	wroteHeader bool
 }
 
-// insideCorsWriter reports whether w is, or wraps, the writer of a cors
-// handler that runs before this one.
+// insideCorsWriter reports whether w is, or wraps, the writer of an
+// enforcing cors handler that runs before this one. (A report-only one
+// decides nothing, so the handlers after it still do.)
 func insideCorsWriter(w http.ResponseWriter) bool {
 	for {
 		switch ww := w.(type) {
 		case *corsWriter:
-			return true
+			if !ww.reportOnly {
+				return true
+			}
+			w = ww.ResponseWriter
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = ww.Unwrap()
 		default:

@@ -34,6 +34,9 @@ func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) 
 // written) grants today: so "would break a caller that works today" is
 // the one field granted_today.
 func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, hdr http.Header, status int) {
+	if h.decidedBefore(r) {
+		return
+	}
 	origin := r.Header.Get("Origin")
 	allowOrigin := hdr["Access-Control-Allow-Origin"]
 	grantedToday := len(allowOrigin) == 1 && (allowOrigin[0] == "*" || allowOrigin[0] == origin)

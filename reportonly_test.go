@@ -199,3 +199,34 @@ func TestReplacedHeadersAreReported(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOnlyBesideAnEnforcedPolicy tries a stricter policy on some paths
+// in report-only mode while the site's policy goes on enforcing: the
+// enforced one must still decide those paths, and the report-only one
+// reports what it would change.
+func TestReportOnlyBesideAnEnforcedPolicy(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors /admin/* https://admin.example.com {
+		report_only
+	}
+	cors https://*.example.com
+	respond "next"
+}`, fmt.Sprintf("log {\n\t\toutput file %s\n\t\tlevel INFO\n\t}", logFile))
+	runExchanges(t, []exchange{
+		{name: "the enforced policy decides /admin/* too", path: "/admin/x", header: hdr("Origin", appOrigin), status: 200,
+			cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "next"},
+		{name: "and answers its preflights", method: "OPTIONS", path: "/admin/x", header: preflightFrom(appOrigin, "PUT"), status: 204,
+			cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", defaultACAM, "Vary", varyPreflight)},
+	})
+	lines := readLog(t, logFile, "cors: report-only: would refuse", 2)
+	if len(lines) != 2 {
+		t.Fatalf("%d would-refuse lines, want 2:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, line := range lines {
+		if !strings.Contains(line, `"response_allow_origin":"https://app.example.com"`) || !strings.Contains(line, `"granted_today":true`) {
+			t.Errorf("the report does not show what the enforced policy granted:\n%s", line)
+		}
+	}
+}
