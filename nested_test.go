@@ -2,6 +2,7 @@ package cors
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
@@ -93,4 +94,38 @@ func TestPerPathPolicies(t *testing.T) {
 		{name: "subdomain preflight elsewhere is answered by the site policy", method: "OPTIONS", path: "/", header: preflightFrom(sub, "DELETE"), status: 204,
 			cors: hdr("Access-Control-Allow-Origin", sub, "Access-Control-Allow-Methods", defaultACAM, "Vary", varyPreflight)},
 	})
+}
+
+// TestSeparateCorsHandlersLoad: cors handlers that never run for the same
+// request are not nested: sites on one port, and handle blocks (which
+// exclude each other).
+func TestSeparateCorsHandlersLoad(t *testing.T) {
+	startCaddy(t, `
+http://a.localhost:{$SITE_PORT} {
+	cors https://a.example.com
+	respond "a"
+}
+http://b.localhost:{$SITE_PORT} {
+	handle /one/* {
+		cors https://one.example.com
+		respond "one"
+	}
+	handle {
+		cors https://other.example.com
+		respond "other"
+	}
+}`)
+	for host, want := range map[string]string{"a.localhost": "https://a.example.com", "b.localhost": "https://other.example.com"} {
+		req, _ := http.NewRequest("GET", siteURL+"/", nil)
+		req.Host = host
+		req.Header.Set("Origin", want)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("%s: Access-Control-Allow-Origin = %q, want %q", host, got, want)
+		}
+	}
 }
