@@ -18,7 +18,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "cors-check",
-		Usage: "<url> --origin <origin> [--method <method>] [--header 'Name: value']... [--credentials] [--data @file|<string>] [--json] [--timeout <duration>] [--max-time <duration>]",
+		Usage: "<url> --origin <origin> [--method <method>] [--header 'Name: value']... [--credentials [--cookie NAME=VALUE]...] [--data @file|<string>] [--json] [--timeout <duration>] [--max-time <duration>]",
 		Short: "Shows whether a browser would let a script on another origin call a URL, and why",
 		Long: `
 Does what a browser does when a script on the page at --origin calls
@@ -30,16 +30,30 @@ server is Caddy, the fix is a line of the cors directive.
 
 It works against any server, not only Caddy.
 
+With --credentials it also says whether the page and the URL are the same
+site (scheme and registrable domain): when they are not, browsers that
+block third-party cookies send the call without cookies, however right the
+CORS headers are. It judges the Set-Cookie headers of the answers by the
+attributes that decide whether the cookie goes back across sites
+(SameSite, Secure, Partitioned). --cookie sends a cookie with the request
+itself, as a browser that has one would; never with a preflight. And it
+warns of a CORS response header set on the request, such as
+Access-Control-Allow-Origin. These are WARN lines and WARNING lines after
+the verdict ("warnings" in --json); they do not change the verdict or the
+exit status.
+
 --timeout bounds each request; --max-time bounds the whole check, with
 its preflights, probes and up to 20 redirects.
 
 Exit status: 0 when a browser would let the script read the response, 1
-when it would block the call, 2 on a usage or network error.`,
+when it would block the call, 2 on a usage or network error. Warnings do
+not change it.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().StringP("origin", "o", "", "Origin of the page whose script makes the call, such as https://app.example.com (required)")
 			cmd.Flags().StringP("method", "X", "", "Method the script uses (default GET, or POST with --data)")
 			cmd.Flags().StringArrayP("header", "H", nil, "Request header the script sets, as 'Name: value' (repeatable)")
 			cmd.Flags().Bool("credentials", false, "The script sends credentials (fetch's credentials: 'include')")
+			cmd.Flags().StringArray("cookie", nil, "A cookie the browser has for the URL, as NAME=VALUE, sent with the request itself (repeatable; needs --credentials)")
 			cmd.Flags().StringP("data", "d", "", "Request body: a string, or @file to read it from a file")
 			cmd.Flags().Bool("json", false, "Print the verdict as JSON")
 			cmd.Flags().Duration("timeout", 10*time.Second, "Time limit for each request")
@@ -165,5 +179,16 @@ func corsCheckRequest(fs caddycmd.Flags, args []string) (check.Request, error) {
 		return req, err
 	}
 	req.Credentials = fs.Bool("credentials")
+	cookies, err := fs.GetStringArray("cookie")
+	if err != nil {
+		return req, err
+	}
+	for _, c := range cookies {
+		cookie, err := check.ParseCookie(c)
+		if err != nil {
+			return req, err
+		}
+		req.Cookies = append(req.Cookies, cookie)
+	}
 	return req, req.Validate()
 }

@@ -17,12 +17,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/seed-41134e10/caddy-cors/internal/check"
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
@@ -145,9 +147,23 @@ func TestCorsCheckDemo(t *testing.T) {
 			want: []string{"Access-Control-Request-Headers: content-type,x-demo;", "PASS  preflight  allow-methods      Access-Control-Allow-Methods: GET, POST, PUT (lists PUT)", "Access-Control-Max-Age: 600", "ALLOWED"},
 		},
 		{
-			name: "GET /api/me with credentials is allowed",
+			name: "GET /api/me with credentials is allowed, with a warning that localhost and 127.0.0.1 are two sites",
 			args: []string{siteB + "/api/me", "--credentials"}, wantCode: 0,
-			want: []string{"PASS  actual     allow-credentials  Access-Control-Allow-Credentials: true", "ALLOWED"},
+			want: []string{"PASS  actual     allow-credentials  Access-Control-Allow-Credentials: true", "ALLOWED",
+				"WARN  request    site               page http://localhost, URL http://127.0.0.1\n      why: the page and the URL are different sites",
+				"\nWARNING: request site: the page and the URL are different sites, so the cookies of this call are third-party cookies"},
+		},
+		{
+			name: "GET /api/me with credentials and a cookie sends it with the request",
+			args: []string{siteB + "/api/me", "--credentials", "--cookie", "session=abc123"}, wantCode: 0,
+			want: []string{"with credentials and the cookies of --cookie: Cookie: session=…", "ALLOWED", "WARNING: request site:"},
+		},
+		{
+			name: "a CORS response header set on the request is named as the mistake",
+			args: []string{siteB + "/api/hello", "--header", "Access-Control-Allow-Origin: *"}, wantCode: 1,
+			want: []string{"WARN  request    response-header    Access-Control-Allow-Origin: *\n      why: Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader,
+				"fix: remove Access-Control-Allow-Origin from the headers of the fetch() or axios call on the page", "BLOCKED",
+				"\nWARNING: request response-header: Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader},
 		},
 		{
 			name: "DELETE /api/items/1 is blocked, with the methods line that allows it",
@@ -186,6 +202,25 @@ func TestCorsCheckDemo(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("--json lists the cookie warning and keeps the verdict", func(t *testing.T) {
+		out, _, code := runCorsCheckCommand(t, bin, siteB+"/api/me", "--origin", siteA, "--credentials", "--json")
+		var report struct {
+			Verdict  string `json:"verdict"`
+			Warnings []struct {
+				Phase, Check, Result, Seen, Detail, Fix string
+			} `json:"warnings"`
+		}
+		if err := json.Unmarshal([]byte(out), &report); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		if code != 0 || report.Verdict != "allowed" || len(report.Warnings) != 1 {
+			t.Fatalf("exit %d, report %+v", code, report)
+		}
+		if w := report.Warnings[0]; w.Check != "site" || w.Result != "warn" || !strings.Contains(w.Detail, "Safari") || !strings.Contains(w.Fix, "Authorization header") {
+			t.Errorf("warning %+v", w)
+		}
+	})
 
 	t.Run("--json gives the verdict and the failure for scripts", func(t *testing.T) {
 		out, _, code := runCorsCheckCommand(t, bin, siteB+"/api/items/1", "--origin", siteA, "-X", "DELETE", "--json")
@@ -233,6 +268,9 @@ func TestCorsCheckUsageErrors(t *testing.T) {
 		{"max-time that is not positive", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--max-time", "0s"}, "--max-time must be positive"},
 		{"header value that Go cannot send", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "-H", "X-Foo: a\x01b"}, `the value has the control byte 0x01, which cors-check cannot send`},
 		{"header value with a line break", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "-H", "X-Foo: a\nX-Bar: b"}, "the value has a NUL, CR or LF byte"},
+		{"cookie without =", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--credentials", "--cookie", "session"}, `--cookie "session" has no "="; write it as NAME=VALUE`},
+		{"cookie with a semicolon", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--credentials", "--cookie", "a=1; b=2"}, `the value has the byte ';'`},
+		{"cookie without credentials", []string{"http://127.0.0.1:1/", "--origin", "https://app.example.com", "--cookie", "session=abc"}, "--cookie needs --credentials"},
 		{"server not running", []string{closed, "--origin", "https://app.example.com", "--timeout", "5s"}, "connection refused"},
 	}
 	for _, tt := range tests {
@@ -248,6 +286,59 @@ func TestCorsCheckUsageErrors(t *testing.T) {
 				t.Errorf("stdout %q, stderr %q", out, errOut)
 			}
 		})
+	}
+}
+
+// TestCorsCheckCookies runs the built cors-check against a server that sets
+// a cookie browsers hold back across sites, and records what it received.
+func TestCorsCheckCookies(t *testing.T) {
+	bin := buildCaddy(t)
+	const origin = "http://localhost:3000"
+	var mu sync.Mutex
+	var received []string // method and Cookie header of each request
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		received = append(received, r.Method+" "+r.Header.Get("Cookie"))
+		mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Add("Set-Cookie", "session=s3cret; Path=/; HttpOnly; SameSite=Lax")
+		w.Header().Add("Set-Cookie", "tracker=1; SameSite=None")
+		io.WriteString(w, "ok")
+	}))
+	defer api.Close()
+
+	out, errOut, code := runCorsCheckCommand(t, bin, api.URL+"/me", "--origin", origin, "-X", "PUT", "--credentials", "--cookie", "session=abc", "--cookie", "theme=dark")
+	if code != 0 {
+		t.Errorf("exit status %d, want 0: cookie warnings do not change the verdict; stderr: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"WARN  request    site               page http://localhost, URL http://127.0.0.1",
+		"WARN  actual     set-cookie         Set-Cookie: session=…; Path=/; HttpOnly; SameSite=Lax\n      why: SameSite=Lax, and the page is on another site",
+		"fix: send it with SameSite=None; Secure: Set-Cookie: session=…; SameSite=None; Secure",
+		"WARN  actual     set-cookie         Set-Cookie: tracker=…; SameSite=None\n      why: SameSite=None without Secure",
+		"ALLOWED",
+		"\nWARNING: actual set-cookie: SameSite=None without Secure",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q", want)
+		}
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Error("the output shows a cookie's value")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"OPTIONS ", "PUT session=abc; theme=dark"}; !slices.Equal(received, want) {
+		t.Errorf("the server received %q, want %q: cookies go with the request itself, never with the preflight", received, want)
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
 	}
 }
 
@@ -356,6 +447,7 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 		{name: "preflight stopped by basic_auth outside every cors matcher", path: "/private/x", method: "PUT", wantFix: "cors runs before basic_auth and forward_auth"},
 		{name: "preflight answered by a later handler", path: "/gone/x", method: "PUT", wantFix: "the cors handler answers an allowed preflight with 2xx itself"},
 		{name: "credentials value rewritten by a deferred header", path: "/upper/x", credentials: true, wantFix: "the cors handler sends a lowercase true"},
+		{name: "a CORS response header sent as a request header", path: "/listed/x", header: []string{"Access-Control-Allow-Origin: *"}, wantFix: "Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader},
 	}
 	var said []string // every fix and detail, for the claims about the module
 	for _, tt := range tests {

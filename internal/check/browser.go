@@ -22,7 +22,13 @@ type browser struct {
 	ctx         context.Context
 	client      *http.Client
 	credentials bool
-	rep         *Report
+	// cookies are sent with the request itself to cookieHost, the URL's host,
+	// as the browser's cookies for it would be.
+	cookies    []Cookie
+	cookieHost string
+	// site is the site of the last URL the site step was about.
+	site string
+	rep  *Report
 }
 
 // hop is the request at one step of a redirect chain.
@@ -41,7 +47,7 @@ type hop struct {
 // is for network failures and for ctx ending before the verdict (a deadline
 // for the whole run); a blocked call is a report, not an error.
 func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
-	b := &browser{ctx: ctx, client: client, credentials: r.Credentials,
+	b := &browser{ctx: ctx, client: client, credentials: r.Credentials, cookies: r.Cookies, cookieHost: strings.ToLower(r.URL.Hostname()),
 		rep: &Report{URL: r.URL.String(), Origin: r.Origin, Method: fetch.NormalizeMethod(r.Method), Credentials: r.Credentials, Readable: []string{}}}
 	h := b.prepare(r)
 	if strings.HasPrefix(r.Origin, "https://") && r.URL.Scheme == "http" && !fetch.IsLoopbackHost(r.URL.Hostname()) {
@@ -49,6 +55,7 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 			Detail: "an https:// page cannot fetch an http:// URL (mixed content); the browser blocks it before CORS",
 			Fix:    "call the https:// URL"})
 		b.rep.block()
+		b.rep.collectWarnings()
 		return b.rep, nil
 	}
 	// cors is the Fetch standard's response tainting "cors": it starts at the
@@ -71,6 +78,7 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 			return nil, err
 		}
 		if done {
+			b.rep.collectWarnings()
 			return b.rep, nil
 		}
 	}
@@ -88,9 +96,15 @@ func (b *browser) prepare(r Request) hop {
 	hasContentType := false
 	for _, f := range r.Header {
 		if fetch.IsForbiddenRequestHeader(f) {
-			b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "forbidden-header", Result: Info, Seen: f.Name + ": " + f.Value,
-				Detail: "browsers do not let scripts set " + f.Name + "; fetch() drops it, and it is not sent"})
+			detail := "browsers do not let scripts set " + f.Name + "; fetch() drops it, and it is not sent"
+			if strings.EqualFold(f.Name, "Cookie") {
+				detail += "; the browser sends its own cookies with credentials: 'include', which --credentials with --cookie NAME=VALUE imitates"
+			}
+			b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "forbidden-header", Result: Info, Seen: f.Name + ": " + f.Value, Detail: detail})
 			continue
+		}
+		if fetch.IsCORSResponseHeader(f.Name) {
+			b.rep.add(responseHeaderStep(f))
 		}
 		if strings.EqualFold(f.Name, "Content-Type") {
 			hasContentType = true
@@ -122,6 +136,10 @@ func (b *browser) corsHop(h hop, first bool) (done bool, next hop, err error) {
 		b.rep.Preflight = needs
 	}
 	b.rep.add(preflightDecision(c, needs))
+	if site := fetch.SiteOf(h.url); b.credentials && site != b.site {
+		b.site = site
+		b.rep.add(siteStep(h.n, b.rep.Origin, h.url))
+	}
 	if needs {
 		if done, err := b.preflight(c, h, first); done || err != nil {
 			return done, hop{}, err
@@ -145,6 +163,7 @@ func (b *browser) preflight(c call, h hop, first bool) (done bool, err error) {
 		steps = b.diagnose(c, h, steps)
 	}
 	b.rep.Steps = append(b.rep.Steps, steps...)
+	b.rep.Steps = append(b.rep.Steps, preflightCookieStep(h.n, header.Values("Set-Cookie"))...)
 	if b.rep.failed(h.n) {
 		b.rep.block()
 		return true, nil
@@ -158,7 +177,12 @@ func (b *browser) preflight(c call, h hop, first bool) (done bool, err error) {
 // actual sends the request itself to a URL that CORS applies to and checks
 // the answer.
 func (b *browser) actual(c call, h hop) (done bool, next hop, err error) {
-	status, header, err := b.send(h.request(b.ctx, true))
+	req := h.request(b.ctx, true)
+	cookies := b.cookiesFor(h.url)
+	if len(cookies) > 0 {
+		req.Header.Set("Cookie", cookieHeader(cookies))
+	}
+	status, header, err := b.send(req)
 	if err != nil {
 		return false, hop{}, fmt.Errorf("%s %s: %w", h.method, h.url, err)
 	}
@@ -167,8 +191,13 @@ func (b *browser) actual(c call, h hop) (done bool, next hop, err error) {
 	if h.hasBody {
 		sent += fmt.Sprintf(", with a body of %d bytes", len(h.body))
 	}
-	if b.credentials {
-		sent += "; with credentials, the browser would add its cookies for this site"
+	switch {
+	case len(cookies) > 0:
+		sent += "; with credentials and the cookies of --cookie: Cookie: " + cookieNames(cookies)
+	case b.credentials && len(b.cookies) > 0:
+		sent += "; with credentials, without the cookies of --cookie, which belong to " + b.cookieHost
+	case b.credentials:
+		sent += "; with credentials, the browser would add its cookies for this URL, which cors-check sends only with --cookie NAME=VALUE"
 	}
 	b.rep.add(Step{Hop: h.n, Phase: PhaseActual, Check: "sent", Result: Info, Seen: h.method + " " + h.url.String(), Detail: sent})
 	if status == http.StatusSwitchingProtocols {
@@ -178,6 +207,9 @@ func (b *browser) actual(c call, h hop) (done bool, next hop, err error) {
 	b.rep.add(Step{Hop: h.n, Phase: PhaseActual, Check: "status", Result: Info, Seen: statusText(status),
 		Detail: "CORS does not judge the status of the request itself; the script sees it when the checks below pass"})
 	b.rep.Steps = append(b.rep.Steps, corsCheck(c, PhaseActual, header)...)
+	// Browsers store cookies before the CORS check, blocked call or not.
+	crossSite := siteOfOrigin(b.rep.Origin) != fetch.SiteOf(h.url)
+	b.rep.Steps = append(b.rep.Steps, cookieSteps(h.n, header.Values("Set-Cookie"), b.credentials, crossSite, h.url)...)
 	if b.rep.failed(h.n) {
 		return b.blocked()
 	}
@@ -189,11 +221,47 @@ func (b *browser) actual(c call, h hop) (done bool, next hop, err error) {
 	return b.allowed(status, canRead)
 }
 
+// cookiesFor returns the --cookie cookies a browser sends to u: those of
+// the first URL's host, as host-only cookies, only with credentials.
+func (b *browser) cookiesFor(u *url.URL) []Cookie {
+	if !b.credentials || !strings.EqualFold(u.Hostname(), b.cookieHost) {
+		return nil
+	}
+	return b.cookies
+}
+
+// cookieNames shows cookies as a Cookie header with the values left out.
+func cookieNames(cookies []Cookie) string {
+	pairs := make([]string, len(cookies))
+	for i, c := range cookies {
+		pairs[i] = c.Name + "=…"
+	}
+	return strings.Join(pairs, "; ")
+}
+
+// responseHeaderStep explains a CORS response header that the script sets
+// on its request.
+func responseHeaderStep(f Field) Step {
+	return Step{Hop: 1, Phase: PhaseRequest, Check: "response-header", Result: Warn, Seen: f.Name + ": " + f.Value,
+		Detail: responseHeaderMistake(f.Name) + ": the server that answers sends it, and from a script it only makes the browser send a preflight asking the server to allow a request header of that name",
+		Fix:    "remove " + canonical(f.Name) + " from the headers of the fetch() or axios call on the page; CORS is configured on the server that answers (in Caddy, the cors directive of the site that serves the URL)"}
+}
+
+// responseHeaderMistake says that name, a CORS response header, was sent
+// as a request header, in the module's words.
+func responseHeaderMistake(name string) string {
+	return canonical(name) + " is " + fetch.ResponseHeaderAsRequestHeader
+}
+
 // sameOriginHop sends a request CORS does not apply to: one to the page's
 // own origin that has not left it. A redirect is followed like any other,
 // and can lead to another origin, where CORS applies.
 func (b *browser) sameOriginHop(h hop) (done bool, next hop, err error) {
-	status, header, err := b.send(h.request(b.ctx, false))
+	req := h.request(b.ctx, false)
+	if cookies := b.cookiesFor(h.url); len(cookies) > 0 {
+		req.Header.Set("Cookie", cookieHeader(cookies))
+	}
+	status, header, err := b.send(req)
 	if err != nil {
 		return false, hop{}, fmt.Errorf("%s %s: %w", h.method, h.url, err)
 	}

@@ -31,6 +31,14 @@ type Request struct {
 	Body        []byte
 	HasBody     bool
 	Credentials bool // credentials: 'include'
+	// Cookies are the cookies the browser has for the URL's host, sent with
+	// the request itself (never with a preflight); only with Credentials.
+	Cookies []Cookie
+}
+
+// Cookie is one cookie the browser has for the URL, as NAME=VALUE.
+type Cookie struct {
+	Name, Value string
 }
 
 // ParseURL checks a URL a script could fetch cross-origin.
@@ -99,6 +107,44 @@ func ParseMethod(method string) error {
 	return nil
 }
 
+// ParseCookie reads --cookie NAME=VALUE: a cookie-name and a cookie-value as
+// RFC 6265 writes them, so that the Cookie header is one a browser could
+// send.
+func ParseCookie(s string) (Cookie, error) {
+	name, value, ok := strings.Cut(s, "=")
+	switch {
+	case !ok:
+		return Cookie{}, fmt.Errorf("--cookie %q has no \"=\"; write it as NAME=VALUE, such as --cookie session=abc123", s)
+	case !headers.IsToken(name):
+		return Cookie{}, fmt.Errorf("--cookie %q: %q is not a cookie name (%s); write it as NAME=VALUE", s, name, headers.TokenRule)
+	}
+	inner := value
+	if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+		inner = value[1 : len(value)-1]
+	}
+	for i := 0; i < len(inner); i++ {
+		if !isCookieOctet(inner[i]) {
+			return Cookie{}, fmt.Errorf("--cookie %q: the value has the byte %q, which a cookie value cannot have (no space, \", comma, semicolon, backslash or control byte); percent-encode it, as servers usually do", s, inner[i])
+		}
+	}
+	return Cookie{Name: name, Value: value}, nil
+}
+
+// isCookieOctet reports whether c may be in a cookie value (RFC 6265
+// cookie-octet): printable US-ASCII without space, '"', ',', ';' and '\\'.
+func isCookieOctet(c byte) bool {
+	return 0x21 <= c && c <= 0x7e && c != '"' && c != ',' && c != ';' && c != '\\'
+}
+
+// cookieHeader is the Cookie header a browser sends with these cookies.
+func cookieHeader(cookies []Cookie) string {
+	pairs := make([]string, len(cookies))
+	for i, c := range cookies {
+		pairs[i] = c.Name + "=" + c.Value
+	}
+	return strings.Join(pairs, "; ")
+}
+
 // ReadData reads --data: "@file" reads the file, anything else is the body.
 func ReadData(data string) ([]byte, error) {
 	name, ok := strings.CutPrefix(data, "@")
@@ -120,6 +166,9 @@ func (r *Request) Validate() error {
 	m := fetch.NormalizeMethod(r.Method)
 	if r.HasBody && (m == "GET" || m == "HEAD") {
 		return fmt.Errorf("fetch() refuses a body with %s; use --method POST or another method", m)
+	}
+	if len(r.Cookies) > 0 && !r.Credentials {
+		return errors.New("--cookie needs --credentials: a browser sends cookies with a cross-origin fetch() only with credentials: 'include'")
 	}
 	return nil
 }

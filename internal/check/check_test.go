@@ -74,6 +74,7 @@ type script struct {
 	header      []Field
 	body        string
 	credentials bool
+	cookies     []Cookie // --cookie
 }
 
 func run(t *testing.T, srv http.Handler, path string, s script) *Report {
@@ -84,7 +85,7 @@ func run(t *testing.T, srv http.Handler, path string, s script) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := Request{URL: u, Origin: cmpString(s.origin, page), Method: cmpString(s.method, "GET"), Header: s.header, Credentials: s.credentials}
+	req := Request{URL: u, Origin: cmpString(s.origin, page), Method: cmpString(s.method, "GET"), Header: s.header, Credentials: s.credentials, Cookies: s.cookies}
 	if s.body != "" {
 		req.Body, req.HasBody = []byte(s.body), true
 	}
@@ -327,6 +328,25 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 			name: "redirect to a URL with user info blocks the call",
 			srv:  &standIn{actual: okActual, redirects: map[string]string{"/old": "http://me@127.0.0.1:1/"}}, path: "/old",
 			wantVerdict: "blocked", wantPhase: PhaseRedirect, wantCheck: "location", wantDetail: "has user info",
+		},
+		{
+			name:   "Access-Control-Allow-Origin set as a request header is refused by a Caddy server, and the fix removes it from the request",
+			srv:    &caddyLike{methods: []string{"GET"}, headers: []string{"Content-Type"}},
+			script: script{header: []Field{{Name: "Access-Control-Allow-Origin", Value: "*"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
+			wantDetail: "so the server refuses the request header access-control-allow-origin",
+			wantFix:    "Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page",
+		},
+		{
+			name:   "a CORS response header not in Access-Control-Allow-Headers is named as the mistake, beside a header to allow",
+			srv:    &standIn{preflight: okPreflight},
+			script: script{header: []Field{{Name: "access-control-max-age", Value: "600"}, {Name: "X-Bar", Value: "1"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-headers",
+			wantDetail: "does not cover access-control-max-age, x-bar; Access-Control-Max-Age is " + fetch.ResponseHeaderAsRequestHeader,
+			wantFix:    "Access-Control-Max-Age is " + fetch.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page; CORS is configured on the server that answers); and for the others: add X-Bar to Access-Control-Allow-Headers",
+		},
+		{
+			name:   "a CORS response header that a lenient server allows is let through, with a warning",
+			srv:    &caddyLike{methods: []string{"GET"}},
+			script: script{header: []Field{{Name: "Access-Control-Allow-Credentials", Value: "true"}}}, wantVerdict: "allowed",
 		},
 		{
 			name: "redirect loop stops after 20 redirects",

@@ -64,8 +64,10 @@ func (p *prober) refused() (detail, fix string) {
 	if len(c.unsafe) == 0 {
 		return "", ""
 	}
-	if _, granted, ok := p.probe(c.method, ""); !ok || !granted {
-		return "", ""
+	if c.method != "GET" { // the first probe asked for GET alone
+		if _, granted, ok := p.probe(c.method, ""); !ok || !granted {
+			return "", ""
+		}
 	}
 	return p.refusedHeaders()
 }

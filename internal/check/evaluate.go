@@ -215,6 +215,11 @@ func headersStep(c call, h http.Header) Step {
 		return s
 	}
 	s.Detail = "does not cover " + strings.Join(missing, ", ")
+	for _, m := range missing {
+		if fetch.IsCORSResponseHeader(m) {
+			s.Detail += "; " + responseHeaderMistake(m)
+		}
+	}
 	switch {
 	case star && slices.Contains(missing, "authorization"):
 		s.Detail += "; * never covers Authorization, which must be listed by name"

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
@@ -116,11 +117,30 @@ func (f fixer) methodCase(listed []string, method string) string {
 	return fmt.Sprintf("write method: '%s' in the script, or add %s to Access-Control-Allow-Methods", upper, method)
 }
 
+// headers is the fix for request headers the server does not allow. A CORS
+// response header among them is a mistake of the script, not of the server,
+// so the fix for it is to remove it from the request.
 func (f fixer) headers(listed, missing []string) string {
-	names := make([]string, len(missing))
-	for i, m := range missing {
-		names[i] = canonical(m)
+	var mistakes, names []string
+	for _, m := range missing {
+		if fetch.IsCORSResponseHeader(m) {
+			mistakes = append(mistakes, responseHeaderMistake(m))
+			continue
+		}
+		names = append(names, canonical(m))
 	}
+	if len(mistakes) == 0 {
+		return f.allowHeaders(listed, names)
+	}
+	fix := strings.Join(mistakes, "; ") + " (in the fetch() or axios call on the page; CORS is configured on the server that answers)"
+	if len(names) > 0 {
+		fix += "; and for the others: " + f.allowHeaders(listed, names)
+	}
+	return fix
+}
+
+// allowHeaders is the fix that allows the request headers names.
+func (f fixer) allowHeaders(listed, names []string) string {
 	if f.caddy && listed == nil {
 		return f.block("headers "+strings.Join(names, " ")) + ", keeping the names already on its headers line; or remove the headers line to allow any header"
 	}

@@ -31,6 +31,15 @@ func TestGolden(t *testing.T) {
 		{"method-case", &standIn{preflight: okPreflight, actual: okActual}, script{method: "patch", header: []Field{{Name: "Cookie", Value: "a=b"}}}, false},
 		{"preflight-redirected", &standIn{preflightStatus: 301, preflight: []string{"Location", "https://api.example.com/api"}}, jsonPUT, false},
 		{"caddy-refuses-method", &caddyLike{methods: []string{"GET", "POST", "PUT"}}, script{method: "DELETE"}, true},
+		{"cross-site-credentials", &standIn{actual: append(okActual, "Access-Control-Allow-Credentials", "true",
+			"Set-Cookie", "session=s3cret; Path=/; HttpOnly",
+			"Set-Cookie", "theme=dark; SameSite=Lax",
+			"Set-Cookie", "tracker=1; SameSite=None",
+			"Set-Cookie", "prefs=2; Path=/; Secure; SameSite=None; Partitioned",
+			"Set-Cookie", "csrf=3; Secure; SameSite=None")}, script{credentials: true, cookies: []Cookie{{Name: "session", Value: "s3cret"}}}, false},
+		{"cross-site-credentials", &standIn{actual: append(okActual, "Access-Control-Allow-Credentials", "true")}, script{credentials: true}, true},
+		{"response-header-as-request-header", &caddyLike{methods: []string{"GET"}, headers: []string{"Content-Type"}},
+			script{header: []Field{{Name: "Access-Control-Allow-Origin", Value: "*"}}}, false},
 	}
 	for _, tt := range tests {
 		file := tt.name + ".golden"
@@ -41,7 +50,7 @@ func TestGolden(t *testing.T) {
 			ts := httptest.NewServer(tt.srv)
 			defer ts.Close()
 			u, _ := ParseURL(ts.URL + "/api")
-			req := Request{URL: u, Origin: page, Method: cmpString(tt.script.method, "GET"), Header: tt.script.header, Credentials: tt.script.credentials}
+			req := Request{URL: u, Origin: cmpString(tt.script.origin, page), Method: cmpString(tt.script.method, "GET"), Header: tt.script.header, Credentials: tt.script.credentials, Cookies: tt.script.cookies}
 			if tt.script.body != "" {
 				req.Body, req.HasBody = []byte(tt.script.body), true
 			}

@@ -57,6 +57,16 @@ func TestParseInput(t *testing.T) {
 		{"data from a missing file", second(ReadData("@/nonexistent/body.json")), "--data: open /nonexistent/body.json"},
 		{"data @ without a file", second(ReadData("@")), "needs a file name"},
 		{"GET with a body", (&Request{Method: "get", HasBody: true}).Validate(), "fetch() refuses a body with GET"},
+		{"cookie", second(ParseCookie("session=abc123")), ""},
+		{"cookie with an empty value", second(ParseCookie("session=")), ""},
+		{"cookie with a quoted value", second(ParseCookie(`session="abc"`)), ""},
+		{"cookie without =", second(ParseCookie("session")), `--cookie "session" has no "="; write it as NAME=VALUE`},
+		{"cookie without a name", second(ParseCookie("=abc")), `"" is not a cookie name`},
+		{"cookie name with a space", second(ParseCookie("my session=abc")), `"my session" is not a cookie name`},
+		{"cookie value with a semicolon", second(ParseCookie("a=b; c=d")), `the value has the byte ';'`},
+		{"cookie value with a space", second(ParseCookie("a=b c")), `the value has the byte ' '`},
+		{"cookie without credentials", (&Request{Method: "GET", Cookies: []Cookie{{Name: "a", Value: "b"}}}).Validate(), "--cookie needs --credentials"},
+		{"cookie with credentials", (&Request{Method: "GET", Credentials: true, Cookies: []Cookie{{Name: "a", Value: "b"}}}).Validate(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,10 @@ const (
 	Pass Result = "pass" // the browser's check succeeds
 	Fail Result = "fail" // the browser's check fails, so it blocks the call
 	Info Result = "info" // what the browser does, or a value that decides nothing
+	// Warn is for what the CORS verdict does not decide but the script will
+	// feel: cookies the browser holds back, a header that does not belong in
+	// the request. It never changes the verdict.
+	Warn Result = "warn"
 )
 
 // Phases of a call, in the order a browser goes through them.
@@ -53,6 +57,10 @@ type Report struct {
 	Steps  []Step `json:"steps"`
 	// Failure is the first failed step, the one a browser's console reports.
 	Failure *Step `json:"failure,omitempty"`
+	// Warnings are the steps with the result "warn", in order: cookies a
+	// browser will not send or store, and response headers set on the
+	// request. The verdict does not count them.
+	Warnings []Step `json:"warnings,omitempty"`
 }
 
 // Allowed reports whether a browser lets the script read the response.
@@ -68,6 +76,17 @@ func (r *Report) failed(hop int) bool {
 		}
 	}
 	return false
+}
+
+// collectWarnings lists the warn steps in Warnings, once the steps are all
+// there.
+func (r *Report) collectWarnings() {
+	r.Warnings = nil
+	for _, s := range r.Steps {
+		if s.Result == Warn {
+			r.Warnings = append(r.Warnings, s)
+		}
+	}
 }
 
 // block ends the report with the first failure as the reason.

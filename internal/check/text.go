@@ -8,7 +8,8 @@ import (
 
 // WriteText writes the report for people: one line per step with its
 // result, what was seen and what it means; a why and a fix under each
-// failure; and the verdict last.
+// failure and warning; then the verdict, and a line for each warning, which
+// the verdict does not count.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
 	credentials := "without credentials"
@@ -23,7 +24,7 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "-- redirect %d --\n", hop-1)
 		}
 		fmt.Fprintf(&b, "%-4s  %-9s  %-17s  %s", strings.ToUpper(string(s.Result)), s.Phase, s.Check, s.Seen)
-		if s.Result == Fail {
+		if s.Result == Fail || s.Result == Warn {
 			b.WriteString("\n")
 			fmt.Fprintf(&b, "      why: %s\n", s.Detail)
 			if s.Fix != "" {
@@ -44,6 +45,9 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "ALLOWED: a browser lets the script on %s read this response (status %d).\n", r.Origin, r.Status)
 	} else if r.Failure != nil {
 		fmt.Fprintf(&b, "BLOCKED: a browser blocks this call: %s %s: %s\n", r.Failure.Phase, r.Failure.Check, r.Failure.Detail)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "WARNING: %s %s: %s\n", w.Phase, w.Check, w.Detail)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,10 +1,12 @@
 // Package fetch holds the WHATWG Fetch standard's definitions that CORS
 // depends on, for the handler and for cors-check alike: which methods
 // browsers normalize, send without a preflight or never send; which request
-// headers a script cannot set or makes a preflight for; and how an origin is
-// written and when its host is loopback. Header-name syntax and the lists of
-// forbidden and safelisted header names are in package headers, which this
-// builds on. It knows nothing of Caddy.
+// headers a script cannot set or makes a preflight for; which headers only a
+// server sends in answer to CORS; how an origin is written and when its host
+// is loopback; and which URLs are the same site for cookies (the HTML
+// standard's "site", by the Public Suffix List). Header-name syntax and the
+// lists of forbidden and safelisted header names are in package headers,
+// which this builds on. It knows nothing of Caddy.
 package fetch
 
 import "strings"

@@ -1,0 +1,62 @@
+package fetch
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestSiteOf(t *testing.T) {
+	tests := []struct{ name, url, want string }{
+		{"a subdomain belongs to its registrable domain", "https://api.example.com/x", "https://example.com"},
+		{"the registrable domain is its own site", "https://example.com", "https://example.com"},
+		{"a multi-label public suffix counts whole", "https://www.example.co.uk", "https://example.co.uk"},
+		{"the private section counts: github.io is a public suffix", "https://alice.github.io", "https://alice.github.io"},
+		{"a public suffix is its own site", "https://github.io", "https://github.io"},
+		{"the port does not count", "http://localhost:3000", "http://localhost"},
+		{"localhost is its own site", "http://localhost", "http://localhost"},
+		{"a name under localhost is a site of its own", "http://app.localhost:8080", "http://app.localhost"},
+		{"an IPv4 address is its own site", "http://127.0.0.1:9000/api", "http://127.0.0.1"},
+		{"an IPv6 address is its own site, in brackets", "http://[::1]:3000", "http://[::1]"},
+		{"the host is lowercased", "https://API.Example.COM", "https://example.com"},
+		{"the scheme is part of the site", "http://api.example.com", "http://example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SiteOf(mustParse(t, tt.url)); got != tt.want {
+				t.Errorf("SiteOf(%q) = %q, want %q", tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSameSite(t *testing.T) {
+	tests := []struct {
+		name, a, b string
+		want       bool
+	}{
+		{"two subdomains of one domain", "https://app.example.com", "https://api.example.com", true},
+		{"two ports of localhost", "http://localhost:3000", "http://localhost:8080", true},
+		{"localhost and 127.0.0.1", "http://localhost:8080", "http://127.0.0.1:8081", false},
+		{"two loopback addresses", "http://127.0.0.1", "http://127.0.0.2", false},
+		{"http and https of one domain (schemeful same-site)", "http://app.example.com", "https://api.example.com", false},
+		{"two registrable domains under co.uk", "https://a.example.co.uk", "https://b.other.co.uk", false},
+		{"two sites under github.io", "https://alice.github.io", "https://bob.github.io", false},
+		{"two names under localhost", "http://app.localhost", "http://api.localhost", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SameSite(mustParse(t, tt.a), mustParse(t, tt.b)); got != tt.want {
+				t.Errorf("SameSite(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
