@@ -122,14 +122,14 @@ func TestBuiltCaddy(t *testing.T) {
 	})
 }
 
-// TestExampleJSONIsWhatREADMEShows keeps the JSON in README.md in step with
+// TestExampleJSONIsWhatDocsShow keeps the JSON in docs/json.md in step with
 // what the Caddyfile adapter emits for the example.
-func TestExampleJSONIsWhatREADMEShows(t *testing.T) {
+func TestExampleJSONIsWhatDocsShow(t *testing.T) {
 	example, err := os.ReadFile("example.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("docs/json.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,5 +155,5 @@ func TestExampleJSONIsWhatREADMEShows(t *testing.T) {
 			return
 		}
 	}
-	t.Errorf("README.md has no ```json block equal to the cors handler of example.json:\n%s", handler)
+	t.Errorf("docs/json.md has no ```json block equal to the cors handler of example.json:\n%s", handler)
 }

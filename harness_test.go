@@ -16,7 +16,9 @@
 //	reportonly_test.go   report_only, and the signal for replaced backend headers
 //	logs_metrics_test.go refusal logs, warnings and Prometheus metrics
 //	caddyfile_test.go    Caddyfile and JSON config: adaptation and every config error
-//	example_test.go      the built binary: example.Caddyfile, example.json, README's JSON
+//	example_test.go      the built binary: example.Caddyfile, example.json, docs/json.md's JSON
+//	docs_test.go         README.md and docs/: every Caddyfile adapts, every command shown
+//	                     runs and prints what the docs say, every link resolves
 //	command_test.go      caddy cors-check against real servers and the built binary
 //	fuzz_test.go         FuzzServeHTTP: invariants of every response
 //	bench_test.go        benchmarks, and TestAllocations, which pins allocations
