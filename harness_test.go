@@ -21,6 +21,7 @@
 //	                     runs and prints what the docs say, every link resolves
 //	command_test.go      caddy cors-check against real servers and the built binary
 //	fuzz_test.go         FuzzServeHTTP: invariants of every response
+//	module_test.go       go.mod: only the module's own dependencies
 //	bench_test.go        benchmarks, and TestAllocations, which pins allocations
 //
 // internal/ packages test their own logic; e2e/ (its own module) drives real
