@@ -26,6 +26,7 @@ import (
 	"github.com/seed-41134e10/caddy-cors/internal/check"
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
 
 // corsCheckFreePort returns a loopback port that was free a moment ago.
@@ -48,25 +49,15 @@ func corsCheckEnv(t *testing.T) []string {
 // and site B's URL.
 func startDemo(t *testing.T, bin string) (siteA, siteB string) {
 	t.Helper()
-	example, err := os.ReadFile("example.Caddyfile")
+	pageDir := t.TempDir()
+	demo, err := testenv.NewDemo(".", pageDir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	demo, err := filepath.Abs("demo")
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(pageDir, "index.html"), []byte(demo.Page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	siteA = fmt.Sprintf("http://localhost:%d", corsCheckFreePort(t))
-	siteB = fmt.Sprintf("http://127.0.0.1:%d", corsCheckFreePort(t))
-	config := strings.NewReplacer(
-		"admin localhost:2019", fmt.Sprintf("admin 127.0.0.1:%d", corsCheckFreePort(t)),
-		"http://localhost:8080", siteA,
-		"http://127.0.0.1:8081", siteB,
-		"root * demo", "root * "+demo,
-	).Replace(string(example))
-	if strings.Contains(config, ":8080") || strings.Contains(config, ":8081") || strings.Contains(config, ":2019") {
-		t.Fatalf("example.Caddyfile changed; the demo copy still uses a fixed port:\n%s", config)
-	}
+	siteA, siteB, config := demo.SiteA, demo.SiteB, demo.Caddyfile
 	path := filepath.Join(t.TempDir(), "Caddyfile")
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		t.Fatal(err)

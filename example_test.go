@@ -3,7 +3,6 @@ package cors
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
 
 // builtCaddy is the one Caddy binary that the tests of this process share;
@@ -36,13 +37,7 @@ func buildCaddy(t *testing.T) string {
 			return
 		}
 		b.bin = filepath.Join(b.dir, "caddy")
-		args := []string{"build", "-o", b.bin}
-		if raceEnabled {
-			args = append(args, "-race") // reuses what `go test -race` already compiled
-		}
-		if out, err := exec.Command("go", append(args, "./cmd/caddy")...).CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go build ./cmd/caddy: %v\n%s", err, out)
-		}
+		b.err = testenv.BuildCaddy(".", b.bin, raceEnabled)
 	})
 	if b.err != nil {
 		t.Fatal(b.err)

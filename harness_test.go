@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
 
 // Ports of the Caddy that the tests in this package run in-process, chosen
@@ -85,18 +87,7 @@ func listenLoopback(t *testing.T) net.Listener {
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
+var freePorts = testenv.FreePorts
 
 // startCaddy loads a Caddyfile made of the global options the tests need
 // plus sites into the in-process Caddy, replacing whatever ran before.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
 
 // TestDemoPage runs the demo of README.md, example.Caddyfile and
@@ -19,37 +20,20 @@ import (
 func TestDemoPage(t *testing.T) {
 	inEveryEngine(t, func(t *testing.T, e *engine, b browser) {
 		notePassed(t, e)
-		ports, err := freePorts(3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		siteA := fmt.Sprintf("http://localhost:%d", ports[0])
-		siteB := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
 		dir := t.TempDir()
-		demo := filepath.Join(dir, "demo")
-		if err := os.Mkdir(demo, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		page := rewrite(t, "../demo/index.html", map[string]string{
-			`"http://127.0.0.1:8081"`: fmt.Sprintf("%q", siteB),
-		})
-		if err := os.WriteFile(filepath.Join(demo, "index.html"), []byte(page), 0o644); err != nil {
+		pageDir := filepath.Join(dir, "demo")
+		if err := os.Mkdir(pageDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		accessLog := filepath.Join(dir, "site-b.log")
-		config := rewrite(t, "../example.Caddyfile", map[string]string{
-			"localhost:2019": fmt.Sprintf("127.0.0.1:%d", ports[2]),
-			"localhost:8080": strings.TrimPrefix(siteA, "http://"), // site A, and the origin in site B's cors line
-			"127.0.0.1:8081": strings.TrimPrefix(siteB, "http://"),
-			"root * demo":    fmt.Sprintf("root * %q", demo),
-			// Site B logs the requests that reach it.
-			"\tbind 127.0.0.1\n\n\t# Only /api/*": fmt.Sprintf("\tbind 127.0.0.1\n\tlog {\n\t\toutput file %q\n\t\tformat json\n\t}\n\n\t# Only /api/*", accessLog),
-		})
-		for _, port := range []string{":8080", ":8081", ":2019"} {
-			if strings.Contains(config, port) {
-				t.Fatalf("the rewritten example.Caddyfile still binds %s:\n%s", port, config)
-			}
+		demo, err := testenv.NewDemo("..", pageDir, accessLog)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(pageDir, "index.html"), []byte(demo.Page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		siteA, config := demo.SiteA, demo.Caddyfile
 
 		caddy, err := startCaddy(dir, config)
 		if err != nil {
@@ -121,23 +105,4 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("site B received\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantRequests, "\n"))
 		}
 	})
-}
-
-// rewrite returns the file with each old string replaced by its new one, and
-// fails the test if an old string is not in the file: then the demo changed,
-// and so must this test.
-func rewrite(t *testing.T, file string, replacements map[string]string) string {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	for old, replacement := range replacements {
-		if !strings.Contains(text, old) {
-			t.Fatalf("%s has no %q any more; update this test", file, old)
-		}
-		text = strings.ReplaceAll(text, old, replacement)
-	}
-	return text
 }

@@ -34,6 +34,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
 
 const (
@@ -93,33 +95,14 @@ var caddyBinary = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "caddy")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/caddy")...)
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/caddy: %v\n%s", err, out)
+	if err := testenv.BuildCaddy("..", bin, raceEnabled); err != nil {
+		return "", err
 	}
 	return bin, nil
 })
 
 // freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close() // held until all are chosen, so that they differ
-		if port := l.Addr().(*net.TCPAddr).Port; !reservedPorts[port] {
-			ports = append(ports, port)
-		}
-	}
-	return ports, nil
-}
+var freePorts = testenv.FreePorts
 
 // isolatedEnv is the environment of a child process whose home, config, data
 // and cache directories are under dir, so that it touches nothing outside.
