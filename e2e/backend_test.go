@@ -57,6 +57,14 @@ func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<!doctype html><title>logged in</title>")
 		return
+	case r.URL.Path == "/login-none":
+		// A cookie meant for calls from other sites. Its path keeps it off
+		// every other scenario: WebKit's windows share their cookies.
+		http.SetCookie(w, &http.Cookie{Name: thirdPartyCookieName, Value: thirdPartyCookieValue, Path: "/third-party/",
+			Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>logged in</title>")
+		return
 	case strings.HasPrefix(r.URL.Path, "/proxied/"):
 		// An application that does its own CORS, badly, behind Caddy.
 		h.Set("Access-Control-Allow-Origin", "*")

@@ -27,6 +27,7 @@ type stackConfig struct {
 	AccessLog string // the API's access log, from which tests count preflights
 	Backend   string // host:port of the backend
 	App       string // https://app.example.localhost:PORT, the origin the API allows
+	Evil      string // https://app.evil.localhost:PORT, another site, allowed on /third-party/ only
 }
 
 // stackTemplate has one policy per API path prefix; each scenario calls the
@@ -97,6 +98,12 @@ https://api.example.localhost:{{.Port}} {
 	basic_auth /auth/* {
 		# password: open sesame
 		alice $2a$04$Ibp4a9ZrYGmY.rIrr0Nb0eVDMfvrYqaHRJS/drc.7K0W3x8hcUFAa
+	}
+
+	# Another site, with credentials: the cookie the API set when the user
+	# visited it directly is a third-party cookie here (TestThirdPartyCookie).
+	cors /third-party/* {{.Evil}} {
+		credentials
 	}
 
 	# The backend sets its own Access-Control-Allow-Origin: * on /proxied/.
@@ -429,6 +436,73 @@ func TestPreflightCache(t *testing.T) {
 			})
 		}
 	})
+}
+
+// The cookie that /login-none sets, SameSite=None; Secure, for paths under
+// /third-party/ only.
+const (
+	thirdPartyCookieName  = "site_session"
+	thirdPartyCookieValue = "s3cret"
+)
+
+// TestThirdPartyCookie checks whether a credentialed call from another site
+// carries the cookie that the API set when the user visited it directly: a
+// third-party cookie, which engines treat differently
+// (engine.sendsThirdPartyCookies). The user visits the API, where a
+// same-origin call proves that the browser keeps the cookie, then a page on
+// app.evil.localhost calls the API with credentials. The CORS part must pass
+// in every engine; whether the cookie goes along must be what the engine's
+// field says.
+func TestThirdPartyCookie(t *testing.T) {
+	s := needStack(t)
+	api := s.origin(apiHost)
+	cookie := thirdPartyCookieName + "=" + thirdPartyCookieValue
+	inEveryEngine(t, func(t *testing.T, e *engine, b browser) {
+		notePassed(t, e)
+		tb := openTab(t, b)
+		tb.open(api + "/login-none")
+		own := uniquePath("/third-party/own-site", e)
+		got := tb.fetch(api, "API + "+jsString(own)+`, {credentials: "include"}`)
+		if body, cookies := cutCookies(got.Body); !got.Allowed || got.Status != 200 || body != "GET "+own+"\n" || !slices.Contains(cookies, cookie) {
+			t.Fatalf("on the API's own site, the browser did not keep or send its SameSite=None cookie %s: %v", cookie, got)
+		}
+
+		tb.open(s.origin(evilHost) + "/")
+		path := uniquePath("/third-party/me", e)
+		args := "API + " + jsString(path) + `, {credentials: "include"}`
+		got = tb.fetch(api, args)
+		got.Received = s.backend.methodsReceived(path)
+		var err error
+		if got.Preflights, err = s.preflights(path); err != nil {
+			t.Fatal(err)
+		}
+		var cookies []string
+		got.Body, cookies = cutCookies(got.Body)
+		// The call is CORS-allowed with or without the cookie.
+		want := seen{Allowed: true, Status: 200, Body: "GET " + path + "\n", Readable: plainHeaders, Received: []string{"GET"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("fetch(%s) from %s, the Cookie line left out:\n got %v\nwant %v", args, evilHost, got, want)
+		}
+		if sent := slices.Contains(cookies, cookie); sent != e.sendsThirdPartyCookies {
+			t.Errorf("%s sent the third-party cookie: %v (cookies %q); engine.sendsThirdPartyCookies says %v: correct it, and README's table with go test -update",
+				e.title, sent, cookies, e.sendsThirdPartyCookies)
+		}
+	})
+}
+
+// cutCookies takes the Cookie line out of what the backend received, and
+// returns the rest and the cookies, name=value each. WebKit's windows share
+// their cookies, so a call may carry cookies that other scenarios got.
+func cutCookies(body string) (rest string, cookies []string) {
+	var b strings.Builder
+	for line := range strings.Lines(body) {
+		if v, ok := strings.CutPrefix(line, "Cookie: "); ok {
+			cookies = strings.Split(strings.TrimSuffix(v, "\n"), "; ")
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String(), cookies
 }
 
 // TestProxiedAllowOriginAtTheServer checks on the wire what the browser test

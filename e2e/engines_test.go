@@ -36,6 +36,13 @@ type engine struct {
 	// as it documents it. TestMaxAgeCaps (opt-in) checks on which side of
 	// 610 seconds it lies.
 	maxAgeCap time.Duration
+	// sendsThirdPartyCookies: a credentialed call from another site carries
+	// the SameSite=None cookie that the API set when the user visited it
+	// directly. TestThirdPartyCookie checks it. Headless Chromium blocks
+	// third-party cookies, in a new browser context and in its default one
+	// alike; Firefox keeps the cookie for the API's own site (Total Cookie
+	// Protection).
+	sendsThirdPartyCookies bool
 
 	once    sync.Once
 	browser browser
@@ -70,6 +77,10 @@ var engines = []*engine{
 
 		wildcardCoversAuthorization: true,
 		maxAgeCap:                   10 * time.Minute,
+		// MiniBrowser leaves Intelligent Tracking Prevention off, as
+		// WebKitGTK does by default; with --enable-itp it sends no
+		// third-party cookie, like Safari, which has ITP on.
+		sendsThirdPartyCookies: true,
 	},
 }
 

@@ -25,6 +25,7 @@ var readmeTests = []struct {
 }{
 	{"TestCrossOriginCalls", len(crossOriginCalls), "calls"},
 	{"TestPreflightCache", len(preflightCacheCases), "cases"},
+	{"TestThirdPartyCookie", 1, "call"},
 	{"TestDemoPage", 1, "page"},
 }
 
@@ -112,6 +113,10 @@ func engineTable() (table string, complete bool) {
 		{"`Access-Control-Allow-Headers: *` lets a request send `Authorization` (a hand-written header; `cors` never sends it)",
 			func(e *engine) string {
 				return map[bool]string{false: "no", true: "yes"}[e.wildcardCoversAuthorization]
+			}},
+		{"A credentialed call from another site carries the cookie the API set when visited directly (a third-party cookie, `SameSite=None; Secure`)",
+			func(e *engine) string {
+				return map[bool]string{false: "no", true: "yes"}[e.sendsThirdPartyCookies]
 			}},
 		{"Longest `Access-Control-Max-Age` honoured (`TestMaxAgeCaps`, opt-in)",
 			func(e *engine) string { return fmt.Sprintf("%d s", int(e.maxAgeCap.Seconds())) }},

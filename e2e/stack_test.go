@@ -8,7 +8,8 @@ package e2e
 //	chromium_test.go   Chromium, through the DevTools protocol (chromedp)
 //	firefox_test.go    Firefox ESR, through WebDriver BiDi (client in bidi_test.go)
 //	webkit_test.go     WebKitGTK's MiniBrowser under Xvfb, through WebDriver (client in webdriver_test.go)
-//	cors_test.go       the scenarios: cross-origin calls, preflight cache, a proxied backend
+//	cors_test.go       the scenarios: cross-origin calls, preflight cache, a proxied backend,
+//	                   a third-party cookie
 //	maxage_test.go     the opt-in, 10-minute test of each engine's Access-Control-Max-Age cap
 //	demo_test.go       the demo of README.md, example.Caddyfile and demo/index.html
 //	readme_test.go     README's "Tested in" table, checked against what the tests observed
@@ -297,6 +298,7 @@ func startStack() (*stack, error) {
 		AccessLog: s.accessLog,
 		Backend:   s.backend.host,
 		App:       s.origin("app.example.localhost"),
+		Evil:      s.origin("app.evil.localhost"),
 	})
 	if err != nil {
 		return nil, err

@@ -10,11 +10,13 @@ import (
 
 // thirdPartyCookieBrowsers says which browsers send no cookies with a
 // cross-site call, however right its CORS headers are. It is what browsers
-// do by default as the three-engine browser tests (e2e/) know it; correct it
-// here when they see otherwise.
-const thirdPartyCookieBrowsers = "Safari (WebKit) blocks them all by default; " +
+// do by default as the three-engine browser tests (e2e/, TestThirdPartyCookie)
+// know it: headless Chromium and Firefox held the cookie back, and WebKitGTK
+// sent it with Intelligent Tracking Prevention off, its default, and held it
+// back with ITP on, Safari's default. Correct it here when they see otherwise.
+const thirdPartyCookieBrowsers = "Safari (WebKit) blocks them all by default, with Intelligent Tracking Prevention, which WebKitGTK browsers have off unless they turn it on; " +
 	"Firefox (Total Cookie Protection) sends only the cookies set in answers to calls from this page's site, not those the user got on the URL's own site; " +
-	"Chrome (Chromium) sends them unless the user or a policy blocks third-party cookies, and blocks them in incognito windows"
+	"Chrome (Chromium) sends them unless the user or a policy blocks third-party cookies, and blocks them in incognito windows and in headless mode"
 
 // sameSiteFix is the fix for cookies held back because the page and the URL
 // are different sites.
