@@ -46,6 +46,21 @@ func TestNestedCorsIsRefused(t *testing.T) {
 	}}}}
 }`, adminPort, sitePort, siteAddr), "json", `the cors handler for \"https://admin.example.com\" would never decide`)
 	})
+	t.Run("the fix names the innermost path", func(t *testing.T) {
+		caddytest.AssertLoadError(t, fmt.Sprintf(`{
+	admin localhost:%d
+	http_port %d
+	default_bind 127.0.0.1
+}
+:{$SITE_PORT} {
+	cors https://*.example.com
+	route /api/* {
+		handle /api/admin/* {
+			%s
+		}
+	}
+}`, adminPort, sitePort, inner), "caddyfile", `cors /api/admin/* https://admin.example.com`)
+	})
 	t.Run("the error names the fix", func(t *testing.T) {
 		caddytest.AssertLoadError(t, fmt.Sprintf(`{
 	admin localhost:%d

@@ -61,10 +61,14 @@ func place(ctx caddy.Context, h *Handler) (placement, error) {
 			continue // another module that holds routes, such as reverse_proxy's handle_response
 		}
 		sameLevel := lineage[depth] == parent
+		_, isSubroute := lineage[depth].(*caddyhttp.Subroute)
 		for _, routes := range lists {
 			current := firstRaw(routes)
-			if current <= 0 {
-				continue // not the list this handler is in, or nothing before it
+			// In a subroute, the first route still raw is this handler's
+			// even at index 0; among the app's servers, a server not yet
+			// provisioned looks the same, so only a later index tells.
+			if current < 0 || (current == 0 && !isSubroute) {
+				continue
 			}
 			where = append(pathsOf(routes[current]), where...)
 			for _, route := range routes[:current] {
