@@ -3,6 +3,7 @@ package cors
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,7 +64,17 @@ type scenario struct {
 	name    string
 	handler *Handler
 	request *http.Request
+	// busy: the response carries the headers a response has by the time
+	// Caddy and the handlers before cors are done (busyResponse), not none.
+	busy bool
 }
+
+// busyResponse is what a response carries before cors runs in a typical
+// site: Caddy's Server and Alt-Svc, and what an earlier handler (encode,
+// header) set.
+var busyResponse = hdr("Server", "Caddy", "Alt-Svc", `h3=":443"; ma=2592000`,
+	"Cache-Control", "no-store", "Strict-Transport-Security", "max-age=31536000",
+	"X-Content-Type-Options", "nosniff", "Content-Type", "application/json")
 
 func scenarios(tb testing.TB) []scenario {
 	exact := provision(tb, &Handler{Origins: []string{appOrigin}, ExposeHeaders: []string{"X-Request-Id"}})
@@ -79,27 +90,33 @@ func scenarios(tb testing.TB) []scenario {
 	hugeACRH := strings.Repeat(",", 1<<20)
 	manyNames := strings.TrimSuffix(strings.Repeat("x-custom,", 10000), ",")
 	return []scenario{
-		{"no Origin", exact, request("GET")},
-		{"report-only allowed actual", reportOnly, request("GET", "Origin", appOrigin)},
-		{"report-only refused actual", reportOnly, request("GET", "Origin", evilOrigin)},
-		{"report-only refused preflight", reportOnly, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT")},
-		{"exact origin actual", exact, request("GET", "Origin", appOrigin)},
-		{"disallowed origin actual", exact, request("GET", "Origin", evilOrigin)},
-		{"any origin actual", anyOrigin, request("GET", "Origin", evilOrigin)},
-		{"wildcard origin actual", credentialed, request("GET", "Origin", "https://a.b.example.org")},
-		{"regexp origin actual", regexps, request("GET", "Origin", "https://pr-42.preview.example.com")},
-		{"exact origin preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom")},
-		{"any origin preflight echoing headers", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,authorization")},
-		{"wildcard origin preflight", credentialed, request("OPTIONS", "Origin", "https://a.example.org", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type")},
-		{"disallowed origin preflight", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT")},
-		{"disallowed header preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-other")},
-		{"preflight with 1 MiB of commas", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", hugeACRH)},
-		{"preflight with 10,000 header names", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", manyNames)},
+		{"no Origin", exact, request("GET"), false},
+		{"report-only allowed actual", reportOnly, request("GET", "Origin", appOrigin), false},
+		{"report-only refused actual", reportOnly, request("GET", "Origin", evilOrigin), false},
+		{"report-only refused preflight", reportOnly, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), false},
+		{"exact origin actual", exact, request("GET", "Origin", appOrigin), false},
+		{"exact origin actual, busy response", exact, request("GET", "Origin", appOrigin), true},
+		{"disallowed origin actual", exact, request("GET", "Origin", evilOrigin), false},
+		{"any origin actual", anyOrigin, request("GET", "Origin", evilOrigin), false},
+		{"wildcard origin actual", credentialed, request("GET", "Origin", "https://a.b.example.org"), false},
+		{"regexp origin actual", regexps, request("GET", "Origin", "https://pr-42.preview.example.com"), false},
+		{"exact origin preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), false},
+		{"exact origin preflight, busy response", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), true},
+		{"any origin preflight echoing headers", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,authorization"), false},
+		{"wildcard origin preflight", credentialed, request("OPTIONS", "Origin", "https://a.example.org", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type"), false},
+		{"disallowed origin preflight", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), false},
+		{"disallowed origin preflight, busy response", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), true},
+		{"disallowed header preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-other"), false},
+		{"preflight with 1 MiB of commas", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", hugeACRH), false},
+		{"preflight with 10,000 header names", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", manyNames), false},
 	}
 }
 
 func serve(w *benchWriter, s scenario) {
 	clear(w.header)
+	if s.busy {
+		maps.Copy(w.header, busyResponse)
+	}
 	if err := s.handler.ServeHTTP(w, s.request, next); err != nil {
 		panic(err)
 	}
@@ -124,9 +141,9 @@ func BenchmarkOriginCount(b *testing.B) {
 		exact := provision(b, &Handler{Origins: manyOrigins(n, appOrigin)})
 		wildcards := provision(b, &Handler{Origins: append(manyOrigins(n, appOrigin), "https://*.example.org")})
 		for _, s := range []scenario{
-			{"exact hit", exact, request("GET", "Origin", appOrigin)},
-			{"exact miss", exact, request("GET", "Origin", evilOrigin)},
-			{"wildcard hit", wildcards, request("GET", "Origin", "https://a.b.example.org")},
+			{"exact hit", exact, request("GET", "Origin", appOrigin), false},
+			{"exact miss", exact, request("GET", "Origin", evilOrigin), false},
+			{"wildcard hit", wildcards, request("GET", "Origin", "https://a.b.example.org"), false},
 		} {
 			b.Run(fmt.Sprintf("%s/origins=%d", s.name, n), func(b *testing.B) {
 				w := &benchWriter{header: make(http.Header)}
@@ -150,22 +167,25 @@ func TestAllocations(t *testing.T) {
 	// another response shares; nothing else allocates. Report-only changes
 	// no header, so it allocates nothing.
 	want := map[string]float64{
-		"report-only allowed actual":           0,
-		"report-only refused actual":           0,
-		"report-only refused preflight":        0,
-		"no Origin":                            1,
-		"exact origin actual":                  1,
-		"disallowed origin actual":             1,
-		"any origin actual":                    1,
-		"wildcard origin actual":               1,
-		"regexp origin actual":                 1,
-		"exact origin preflight":               1,
-		"any origin preflight echoing headers": 1,
-		"wildcard origin preflight":            1,
-		"disallowed origin preflight":          1,
-		"disallowed header preflight":          1,
-		"preflight with 1 MiB of commas":       1,
-		"preflight with 10,000 header names":   1,
+		"report-only allowed actual":                 0,
+		"report-only refused actual":                 0,
+		"report-only refused preflight":              0,
+		"no Origin":                                  1,
+		"exact origin actual, busy response":         1,
+		"exact origin preflight, busy response":      1,
+		"disallowed origin preflight, busy response": 1,
+		"exact origin actual":                        1,
+		"disallowed origin actual":                   1,
+		"any origin actual":                          1,
+		"wildcard origin actual":                     1,
+		"regexp origin actual":                       1,
+		"exact origin preflight":                     1,
+		"any origin preflight echoing headers":       1,
+		"wildcard origin preflight":                  1,
+		"disallowed origin preflight":                1,
+		"disallowed header preflight":                1,
+		"preflight with 1 MiB of commas":             1,
+		"preflight with 10,000 header names":         1,
 	}
 	for _, s := range scenarios(t) {
 		w := &benchWriter{header: make(http.Header)}

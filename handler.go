@@ -48,8 +48,8 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.serveNext(w, r, next, &g, p.preflightVary)
 	}
 	hdr := w.Header()
+	h.replaced(r, g.removeOthers(hdr))
 	h.replaced(r, g.set(hdr, p.preflightVary))
-	h.replaced(r, g.enforce(hdr))
 	if out != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
@@ -182,6 +182,19 @@ func (g *grant) enforce(h http.Header) (dropped []droppedHeader) {
 			others := slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == g[i] })
 			dropped = append(dropped, droppedHeader{i, others})
 			h[name] = []string{g[i]}
+		}
+	}
+	return dropped
+}
+
+// removeOthers removes from h the CORS headers the grant does not have,
+// and returns them. With set, it does what enforce does, with one lookup of
+// each header rather than two (BenchmarkServeHTTP, preflights).
+func (g *grant) removeOthers(h http.Header) (dropped []droppedHeader) {
+	for i, name := range responseHeaders {
+		if v, ok := h[name]; ok && g[i] == "" {
+			dropped = append(dropped, droppedHeader{i, v})
+			delete(h, name)
 		}
 	}
 	return dropped

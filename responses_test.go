@@ -127,6 +127,60 @@ func TestOnePolicyPerResponse(t *testing.T) {
 	})
 }
 
+// TestHeadersSetBeforeCors: CORS headers that a handler before cors set
+// (here a header snippet in the same route) are removed or replaced on
+// every answer, the preflights that cors answers itself included.
+func TestHeadersSetBeforeCors(t *testing.T) {
+	startCaddy(t, `
+:{$SITE_PORT} {
+	route {
+		header {
+			Access-Control-Allow-Origin *
+			Access-Control-Allow-Credentials true
+			Access-Control-Allow-Methods DELETE
+			Access-Control-Max-Age 86400
+			Access-Control-Allow-Private-Network true
+		}
+		cors https://app.example.com
+		respond "site {method}" 200
+	}
+}`)
+	runExchanges(t, []exchange{
+		{
+			name:   "allowed preflight",
+			method: "OPTIONS",
+			header: preflightFrom(appOrigin, "PUT"),
+			status: 204,
+			cors: hdr(
+				"Access-Control-Allow-Origin", appOrigin,
+				"Access-Control-Allow-Methods", defaultACAM,
+				"Vary", varyPreflight,
+			),
+		},
+		{
+			name:   "refused preflight",
+			method: "OPTIONS",
+			header: preflightFrom(evilOrigin, "PUT"),
+			status: 403,
+			cors:   hdr("Vary", varyPreflight),
+		},
+		{
+			name:   "allowed actual request",
+			header: hdr("Origin", appOrigin),
+			status: 200,
+			cors:   hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"),
+			body:   "site GET",
+		},
+		{
+			name:   "refused actual request",
+			header: hdr("Origin", evilOrigin),
+			status: 200,
+			cors:   hdr("Vary", "Origin"),
+			body:   "site GET",
+		},
+	})
+}
+
 // TestErrorResponsesCarryOnlyThisPolicy keeps a leftover `header` snippet
 // from before the site adopted cors: on error responses, which Caddy writes
 // after cors has returned, the snippet's grant must not reach the browser
