@@ -192,7 +192,10 @@ func (g *grant) enforce(h http.Header) (dropped []droppedHeader) {
 // each header rather than two (BenchmarkServeHTTP, preflights).
 func (g *grant) removeOthers(h http.Header) (dropped []droppedHeader) {
 	for i, name := range responseHeaders {
-		if v, ok := h[name]; ok && g[i] == "" {
+		if g[i] != "" {
+			continue
+		}
+		if v, ok := h[name]; ok {
 			dropped = append(dropped, droppedHeader{i, v})
 			delete(h, name)
 		}
