@@ -59,13 +59,13 @@ func TestDecision(t *testing.T) {
 					isPreflight = isPreflight && e.method == http.MethodOptions && e.header["Origin"] != nil
 					if isPreflight {
 						g, out, _ := p.decidePreflight(e.header, true)
-						g.set(got, p.preflightVary)
+						g.set(got, p.preflightVary, true)
 						if refused := e.status == http.StatusForbidden; refused != (out != allowed) {
 							t.Errorf("outcome %d for a preflight answered %d", out, e.status)
 						}
 					} else {
 						g, out := p.decideActual(e.header["Origin"], true)
-						g.set(got, p.actualVary)
+						g.set(got, p.actualVary, true)
 						if _, granted := e.cors["Access-Control-Allow-Origin"]; e.header["Origin"] != nil && granted != (out == allowed) {
 							t.Errorf("outcome %d, but the expected headers say granted = %v", out, granted)
 						}

@@ -32,7 +32,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // actual grants (or not) read access to the response of a non-preflight request.
 func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin []string) error {
-	g, out := h.policy.decideActual(origin, h.explainRefusals)
+	g, out := h.policy.decideActual(origin, h.explain)
 	if len(origin) > 0 {
 		h.record(r, kindActual, out, "")
 	}
@@ -42,14 +42,14 @@ func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.
 // preflight answers an OPTIONS request that asks whether the real request may be sent.
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	p := h.policy
-	g, out, detail := p.decidePreflight(r.Header, h.explainRefusals)
+	g, out, detail := p.decidePreflight(r.Header, h.explain)
 	h.record(r, kindPreflight, out, detail)
 	if p.passthrough {
 		return h.serveNext(w, r, next, &g, p.preflightVary)
 	}
 	hdr := w.Header()
 	h.replaced(r, g.removeOthers(hdr))
-	h.replaced(r, g.set(hdr, p.preflightVary))
+	h.replaced(r, g.set(hdr, p.preflightVary, h.explain))
 	if out != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
@@ -88,21 +88,6 @@ func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyh
 	return err
 }
 
-// addVary adds a Vary value (a slice made for this response) to what is
-// there, unless it is there already: a cors handler in handle_errors adds
-// the same value as the one whose chain returned the error.
-func addVary(h http.Header, value []string) {
-	existing, ok := h["Vary"]
-	switch {
-	case !ok:
-		h["Vary"] = value
-	case slices.Contains(existing, value[0]):
-	default:
-		// Full slice expression: never write into another handler's array.
-		h["Vary"] = append(existing[:len(existing):len(existing)], value...)
-	}
-}
-
 // serveNext puts the grant on the response now, runs next, and enforces the
 // grant when next writes its header, so anything the next handler set is
 // replaced. When next returns an error without writing, Caddy writes the
@@ -111,7 +96,7 @@ func addVary(h http.Header, value []string) {
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant, vary string) error {
 	cw := writerPool.Get().(*corsWriter)
 	cw.ResponseWriter, cw.handler, cw.request, cw.grant = w, h, r, *g
-	h.replaced(r, g.set(w.Header(), vary))
+	h.replaced(r, g.set(w.Header(), vary, h.explain))
 	err := next.ServeHTTP(cw, r)
 	if err != nil && !cw.wroteHeader {
 		h.replaced(r, g.enforce(w.Header()))
@@ -126,38 +111,51 @@ func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyht
 // made for this response. Header value slices are writable by any handler
 // (Caddy's `header` replace operations write into them in place), so a slice
 // shared with another response could be rewritten under it. One small
-// allocation per response is the price (BenchmarkServeHTTP). It returns the
-// CORS headers of another handler that it replaced, if any.
-func (g *grant) set(h http.Header, vary string) (dropped []droppedHeader) {
+// allocation per response is the price (BenchmarkServeHTTP). When explain is
+// set, it returns the CORS headers of another handler that it replaced, if
+// any; finding them costs a lookup per header (BenchmarkServeHTTP), which is
+// skipped when nothing would log or count them.
+func (g *grant) set(h http.Header, vary string, explain bool) (dropped []droppedHeader) {
 	n := 0
-	for _, v := range g {
-		if v != "" {
-			n++
+	for key, v := range g {
+		if v == "" {
+			continue
 		}
+		n++
+		if !explain {
+			continue
+		}
+		if old, ok := h[responseHeaders[key]]; ok && (len(old) != 1 || old[0] != v) {
+			dropped = append(dropped, droppedHeader{key, old})
+		}
+	}
+	existingVary := h["Vary"]
+	if slices.Contains(existingVary, vary) {
+		vary = "" // a cors handler in handle_errors adds what the first one added
 	}
 	if vary != "" {
 		n++
 	}
 	if n == 0 {
-		return nil
+		return dropped
 	}
 	values := make([]string, n)
 	i := 0
 	for key, v := range g {
-		if v == "" {
-			continue
+		if v != "" {
+			values[i] = v
+			h[responseHeaders[key]] = values[i : i+1 : i+1]
+			i++
 		}
-		name := responseHeaders[key]
-		if old, ok := h[name]; ok && (len(old) != 1 || old[0] != v) {
-			dropped = append(dropped, droppedHeader{key, old})
-		}
-		values[i] = v
-		h[name] = values[i : i+1 : i+1]
-		i++
 	}
 	if vary != "" {
 		values[i] = vary
-		addVary(h, values[i:i+1:i+1])
+		if existingVary == nil {
+			h["Vary"] = values[i : i+1 : i+1]
+		} else {
+			// Full slice expression: never write into another handler's array.
+			h["Vary"] = append(existingVary[:len(existingVary):len(existingVary)], vary)
+		}
 	}
 	return dropped
 }

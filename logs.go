@@ -16,7 +16,7 @@ import (
 // if it was refused. detail is the method or header name a refusal is
 // about, if any.
 func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) {
-	if !h.explainRefusals || h.decidedBefore(r) {
+	if !h.explain || h.decidedBefore(r) {
 		return
 	}
 	h.metrics.countRequest(kind, out)

@@ -124,9 +124,10 @@ type Handler struct {
 	logger  *zap.Logger
 	metrics *metrics // nil unless Caddy's metrics are enabled
 
-	// explainRefusals: refusals are logged or counted, so their exact
-	// reason matters.
-	explainRefusals bool
+	// explain: refusals and replaced CORS headers are logged or counted,
+	// so the handler works out the exact reason of each refusal and which
+	// headers of other handlers it replaces; otherwise it skips that work.
+	explain bool
 	placement
 }
 
@@ -153,7 +154,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.policy = p
 	h.metrics, err = newMetrics(ctx)
-	h.explainRefusals = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
+	h.explain = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
 }
 

@@ -200,6 +200,42 @@ func TestReplacedHeadersAreReported(t *testing.T) {
 	}
 }
 
+// TestHeadersSetBeforeCorsAreReported: CORS headers that a handler before
+// cors set are reported like a backend's, whether cors replaces them (a
+// granted header) or removes them (one it does not grant), on actual
+// requests and on the preflights it answers.
+func TestHeadersSetBeforeCorsAreReported(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:{$SITE_PORT} {
+	route {
+		header Access-Control-Allow-Origin *
+		header Access-Control-Max-Age 86400
+		cors https://app.example.com
+		respond "site"
+	}
+}`, "metrics", fmt.Sprintf("log {\n\t\toutput file %s\n\t\tlevel DEBUG\n\t}", logFile))
+	exchange{name: "actual", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"), body: "site"}.run(t)
+	exchange{name: "preflight", method: "OPTIONS", header: preflightFrom(appOrigin, "PUT"), status: 204, cors: hdr(
+		"Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", defaultACAM, "Vary", varyPreflight)}.run(t)
+
+	got := scrapeMetrics(t, "caddy_http_cors_replaced_headers_total")
+	for labels, value := range map[string]string{
+		`{header="Access-Control-Allow-Origin"}`: "2",
+		`{header="Access-Control-Max-Age"}`:      "2",
+	} {
+		if got[labels] != value {
+			t.Errorf("caddy_http_cors_replaced_headers_total%s = %q, want %q", labels, got[labels], value)
+		}
+	}
+	lines := readLog(t, logFile, "cors: replaced CORS headers set by another handler", 4)
+	for _, want := range []string{`"dropped":["Access-Control-Allow-Origin: *"]`, `"dropped":["Access-Control-Max-Age: 86400"]`} {
+		if n := len(slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !strings.Contains(l, want) })); n != 2 {
+			t.Errorf("%d replaced lines with %s, want 2 (one per request):\n%s", n, want, strings.Join(lines, "\n"))
+		}
+	}
+}
+
 // TestReportOnlyBesideAnEnforcedPolicy tries a stricter policy on some paths
 // in report-only mode while the site's policy goes on enforcing: the
 // enforced one must still decide those paths, and the report-only one
