@@ -91,6 +91,11 @@ func TestAdversarialOutcomes(t *testing.T) {
 			"headers=listed/acrh=commas-1MiB": true, "headers=listed/acrh=names-10000": true,
 			"headers=any/acrh=commas-1MiB": true, "headers=any/acrh=names-10000": true,
 		},
+		// Measured in a scratch copy of this module only (BENCHMARKS.md).
+		"jub0bs-cors": {
+			"headers=listed/acrh=commas-1MiB": false, "headers=listed/acrh=names-10000": false,
+			"headers=any/acrh=commas-1MiB": true, "headers=any/acrh=names-10000": true,
+		},
 	}
 	hs := handlers{}
 	for _, s := range scenarios() {
@@ -131,4 +136,25 @@ func listHas(values []string, want string) bool {
 		}
 	}
 	return false
+}
+
+// TestRefusedIsRefused: in the scale benchmarks, every library grants the
+// allowed origin and refuses the refused one, whatever the number of
+// origins configured.
+func TestRefusedIsRefused(t *testing.T) {
+	for _, n := range scaleSizes {
+		list, allowed := origins(n)
+		for _, lib := range Libraries {
+			h, err := lib.New(Policy{Origins: list}, next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for origin, want := range map[string]string{allowed: allowed, refused: ""} {
+				w := serveOnce(h, newRequest(http.MethodGet, origin))
+				if got := w.header.Get("Access-Control-Allow-Origin"); got != want {
+					t.Errorf("%s with %d origins: Access-Control-Allow-Origin for %s = %q, want %q", lib.Name, n, origin, got, want)
+				}
+			}
+		}
+	}
 }

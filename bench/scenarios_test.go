@@ -29,8 +29,9 @@ func origins(n int) (list []string, allowed string) {
 	return list, list[n/2]
 }
 
-// refused is as long as the configured origins and matches none of them.
-const refused = "https://app99999.example.com"
+// refused is as long as the configured origins and matches none of them
+// (TestRefusedIsRefused).
+const refused = "https://appzzzzz.example.com"
 
 var (
 	// 1 MiB of commas: no names at all, so a parser finds nothing to

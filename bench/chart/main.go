@@ -27,9 +27,12 @@ var (
 )
 
 // The libraries, in the order and colours the chart uses; the first is ours.
+// Those absent from the input are left out (jub0bs-cors is measured only
+// in a scratch copy of this module; see BENCHMARKS.md).
 var libs = []struct{ name, color string }{
 	{"caddy-cors", "#1b9e77"},
 	{"rs-cors", "#d95f02"},
+	{"jub0bs-cors", "#e7298a"},
 	{"go-chi-cors", "#7570b3"},
 }
 
@@ -51,6 +54,10 @@ func main() {
 	rs, err := parse(in)
 	if err != nil {
 		fail(err)
+	}
+	libs = slices.DeleteFunc(libs, func(l struct{ name, color string }) bool { return !rs.libs[l.name] })
+	if len(libs) < 2 || libs[0].name != "caddy-cors" {
+		fail(fmt.Errorf("the input needs caddy-cors and at least one other library"))
 	}
 	var rows []row
 	for _, bench := range matrix {
@@ -82,6 +89,7 @@ var line = regexp.MustCompile(`^Benchmark(\w+)/(\S+)/lib=([\w-]+?)(?:-\d+)?\s+\d
 // scenario ("origins=one/origin=allowed"), library and unit ("ns/op").
 type results struct {
 	benchmarks []string
+	libs       map[string]bool
 	scenarios  map[string][]string // by benchmark, in input order
 	samples    map[string]map[string][]float64
 }
@@ -97,7 +105,7 @@ func (rs *results) median(benchmark, scenario, lib, unit string) (float64, bool)
 }
 
 func parse(r io.Reader) (*results, error) {
-	rs := &results{scenarios: map[string][]string{}, samples: map[string]map[string][]float64{}}
+	rs := &results{libs: map[string]bool{}, scenarios: map[string][]string{}, samples: map[string]map[string][]float64{}}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
@@ -105,6 +113,7 @@ func parse(r io.Reader) (*results, error) {
 			continue
 		}
 		bench, scenario, lib := m[1], m[2], m[3]
+		rs.libs[lib] = true
 		k := key(bench, scenario, lib)
 		if rs.samples[k] == nil {
 			rs.samples[k] = map[string][]float64{}
@@ -210,7 +219,12 @@ func draw(rs *results, rows []row) string {
 // metric for every library, and ours as a fraction of each other library's
 // ns/op; the matrix tables end with geometric means.
 func printTables(w io.Writer, rs *results) {
+	all := libs
 	for _, bench := range rs.benchmarks {
+		// Only the libraries this benchmark measured (SetMatch is ours alone).
+		libs = slices.DeleteFunc(slices.Clone(all), func(l struct{ name, color string }) bool {
+			return !slices.ContainsFunc(rs.scenarios[bench], func(s string) bool { return rs.samples[key(bench, s, l.name)] != nil })
+		})
 		units := []string{"ns/op", "B/op", "allocs/op"}
 		for _, s := range rs.scenarios[bench] {
 			for u := range rs.samples[key(bench, s, libs[0].name)] {
@@ -226,11 +240,18 @@ func printTables(w io.Writer, rs *results) {
 		for _, l := range libs[1:] {
 			fmt.Fprintf(w, " vs %s |", l.name)
 		}
+		if len(libs) > 2 {
+			fmt.Fprint(w, " vs the fastest other |")
+		}
 		for _, u := range units[1:] {
 			fmt.Fprintf(w, " %s |", u)
 		}
 		fmt.Fprint(w, "\n|---|")
-		for range len(libs)*2 - 1 + len(units) - 1 {
+		columns := len(libs)*2 - 1 + len(units) - 1
+		if len(libs) > 2 {
+			columns++
+		}
+		for range columns {
 			fmt.Fprint(w, "--:|")
 		}
 		fmt.Fprintln(w)
@@ -240,12 +261,21 @@ func printTables(w io.Writer, rs *results) {
 				fmt.Fprintf(w, " %s |", rs.format(bench, s, l.name, "ns/op"))
 			}
 			ours, _ := rs.median(bench, s, libs[0].name, "ns/op")
+			fastest := math.Inf(1)
 			for _, l := range libs[1:] {
 				if theirs, ok := rs.median(bench, s, l.name, "ns/op"); ok && ours > 0 {
 					fmt.Fprintf(w, " %.2f× |", ours/theirs)
+					fastest = math.Min(fastest, theirs)
 				} else {
 					fmt.Fprint(w, " – |")
 				}
+			}
+			switch {
+			case len(libs) <= 2:
+			case math.IsInf(fastest, 1):
+				fmt.Fprint(w, " – |")
+			default:
+				fmt.Fprintf(w, " **%.2f×** |", ours/fastest)
 			}
 			for _, u := range units[1:] {
 				var vs []string
@@ -257,11 +287,19 @@ func printTables(w io.Writer, rs *results) {
 			fmt.Fprintln(w)
 		}
 	}
+	libs = all
 	if len(rs.scenarios["Actual"])+len(rs.scenarios["Preflight"]) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\n#### Geometric means of ns/op\n\n| scenarios | count |", libNames(), "| ours vs", libs[1].name, "| ours vs", libs[2].name, "|")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprint(w, "\n#### Geometric means of ns/op\n\n| scenarios | count | ", libNames(), " |")
+	for _, l := range libs[1:] {
+		fmt.Fprintf(w, " ours vs %s |", l.name)
+	}
+	fmt.Fprint(w, "\n|---|--:|")
+	for range len(libs)*2 - 1 {
+		fmt.Fprint(w, "--:|")
+	}
+	fmt.Fprintln(w)
 	for _, set := range [][]string{{"Actual", "Preflight"}, {"Actual", "Preflight", "Adversarial"}} {
 		// Only scenarios that every library ran, so the means compare alike.
 		var common []row
@@ -287,8 +325,14 @@ func printTables(w io.Writer, rs *results) {
 			}
 			means = append(means, math.Exp(sum/float64(count)))
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.2f× | %.2f× |\n", strings.Join(set, " + "), count,
-			formatValue(means[0], "ns/op"), formatValue(means[1], "ns/op"), formatValue(means[2], "ns/op"), means[0]/means[1], means[0]/means[2])
+		fmt.Fprintf(w, "| %s | %d |", strings.Join(set, " + "), count)
+		for _, m := range means {
+			fmt.Fprintf(w, " %s |", formatValue(m, "ns/op"))
+		}
+		for _, m := range means[1:] {
+			fmt.Fprintf(w, " %.2f× |", means[0]/m)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
