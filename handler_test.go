@@ -65,6 +65,20 @@ func TestVaryIsAppended(t *testing.T) {
 			body:   "next",
 		},
 		{
+			name:   "refused actual request keeps the existing Vary and adds Origin",
+			header: hdr("Origin", evilOrigin),
+			status: 200,
+			cors:   hdr("Vary", "Accept-Encoding", "Vary", "Origin"),
+			body:   "next",
+		},
+		{
+			name:   "refused preflight keeps the existing Vary and adds its own",
+			method: "OPTIONS",
+			header: preflightFrom(evilOrigin, "GET"),
+			status: 403,
+			cors:   hdr("Vary", "Accept-Encoding", "Vary", varyPreflight),
+		},
+		{
 			name:   "preflight keeps the existing Vary and adds its own",
 			method: "OPTIONS",
 			header: preflightFrom(appOrigin, "GET"),
