@@ -29,11 +29,3 @@ func SiteOf(u *url.URL) string {
 	}
 	return u.Scheme + "://" + domain
 }
-
-// SameSite reports whether a and b are the same site (schemeful same-site):
-// the same scheme and the same registrable domain, so that browsers treat a
-// request from a page at a to b as first-party, sending SameSite=Lax and
-// Strict cookies and cookies that third-party cookie blocking would hold back.
-func SameSite(a, b *url.URL) bool {
-	return SiteOf(a) == SiteOf(b)
-}

