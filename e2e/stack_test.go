@@ -47,10 +47,6 @@ const (
 	startLimit = 60 * time.Second
 )
 
-// reservedPorts are the ports that the demo, the root package's tests and
-// Caddy's defaults bind; these tests run next to them and never take them.
-var reservedPorts = map[int]bool{80: true, 443: true, 2019: true, 2999: true, 8080: true, 8081: true, 9080: true, 9081: true, 9443: true}
-
 // What the tests of this package share is started on first use and stopped
 // when TestMain ends, last started first.
 var (
