@@ -26,10 +26,12 @@ var (
 	title = flag.String("title", "ns/op per scenario, median of runs (log scale; shorter is faster)", "the chart's title")
 )
 
+type library struct{ name, color string }
+
 // The libraries, in the order and colours the chart uses; the first is ours.
 // Those absent from the input are left out (jub0bs-cors is measured only
 // in a scratch copy of this module; see BENCHMARKS.md).
-var libs = []struct{ name, color string }{
+var libs = []library{
 	{"caddy-cors", "#1b9e77"},
 	{"rs-cors", "#d95f02"},
 	{"jub0bs-cors", "#e7298a"},
@@ -55,7 +57,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	libs = slices.DeleteFunc(libs, func(l struct{ name, color string }) bool { return !rs.libs[l.name] })
+	libs = slices.DeleteFunc(libs, func(l library) bool { return !rs.libs[l.name] })
 	if len(libs) < 2 || libs[0].name != "caddy-cors" {
 		fail(fmt.Errorf("the input needs caddy-cors and at least one other library"))
 	}
@@ -219,36 +221,35 @@ func draw(rs *results, rows []row) string {
 // metric for every library, and ours as a fraction of each other library's
 // ns/op; the matrix tables end with geometric means.
 func printTables(w io.Writer, rs *results) {
-	all := libs
 	for _, bench := range rs.benchmarks {
 		// Only the libraries this benchmark measured (SetMatch is ours alone).
-		libs = slices.DeleteFunc(slices.Clone(all), func(l struct{ name, color string }) bool {
+		present := slices.DeleteFunc(slices.Clone(libs), func(l library) bool {
 			return !slices.ContainsFunc(rs.scenarios[bench], func(s string) bool { return rs.samples[key(bench, s, l.name)] != nil })
 		})
 		units := []string{"ns/op", "B/op", "allocs/op"}
 		for _, s := range rs.scenarios[bench] {
-			for u := range rs.samples[key(bench, s, libs[0].name)] {
+			for u := range rs.samples[key(bench, s, present[0].name)] {
 				if !slices.Contains(units, u) {
 					units = append(units, u)
 				}
 			}
 		}
 		fmt.Fprintf(w, "\n#### %s\n\n| scenario |", bench)
-		for _, l := range libs {
+		for _, l := range present {
 			fmt.Fprintf(w, " %s |", l.name)
 		}
-		for _, l := range libs[1:] {
+		for _, l := range present[1:] {
 			fmt.Fprintf(w, " vs %s |", l.name)
 		}
-		if len(libs) > 2 {
+		if len(present) > 2 {
 			fmt.Fprint(w, " vs the fastest other |")
 		}
 		for _, u := range units[1:] {
 			fmt.Fprintf(w, " %s |", u)
 		}
 		fmt.Fprint(w, "\n|---|")
-		columns := len(libs)*2 - 1 + len(units) - 1
-		if len(libs) > 2 {
+		columns := len(present)*2 - 1 + len(units) - 1
+		if len(present) > 2 {
 			columns++
 		}
 		for range columns {
@@ -257,12 +258,12 @@ func printTables(w io.Writer, rs *results) {
 		fmt.Fprintln(w)
 		for _, s := range rs.scenarios[bench] {
 			fmt.Fprintf(w, "| %s |", s)
-			for _, l := range libs {
+			for _, l := range present {
 				fmt.Fprintf(w, " %s |", rs.format(bench, s, l.name, "ns/op"))
 			}
-			ours, _ := rs.median(bench, s, libs[0].name, "ns/op")
+			ours, _ := rs.median(bench, s, present[0].name, "ns/op")
 			fastest := math.Inf(1)
-			for _, l := range libs[1:] {
+			for _, l := range present[1:] {
 				if theirs, ok := rs.median(bench, s, l.name, "ns/op"); ok && ours > 0 {
 					fmt.Fprintf(w, " %.2f× |", ours/theirs)
 					fastest = math.Min(fastest, theirs)
@@ -271,7 +272,7 @@ func printTables(w io.Writer, rs *results) {
 				}
 			}
 			switch {
-			case len(libs) <= 2:
+			case len(present) <= 2:
 			case math.IsInf(fastest, 1):
 				fmt.Fprint(w, " – |")
 			default:
@@ -279,7 +280,7 @@ func printTables(w io.Writer, rs *results) {
 			}
 			for _, u := range units[1:] {
 				var vs []string
-				for _, l := range libs {
+				for _, l := range present {
 					vs = append(vs, rs.format(bench, s, l.name, u))
 				}
 				fmt.Fprintf(w, " %s |", strings.Join(vs, " / "))
@@ -287,7 +288,6 @@ func printTables(w io.Writer, rs *results) {
 			fmt.Fprintln(w)
 		}
 	}
-	libs = all
 	if len(rs.scenarios["Actual"])+len(rs.scenarios["Preflight"]) == 0 {
 		return
 	}
