@@ -12,11 +12,15 @@ import (
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("cors", parseCaddyfile)
-	// Before redir, and so before rewrite, basic_auth, forward_auth,
-	// reverse_proxy, file_server and respond: preflights are answered before
-	// anything can redirect, authenticate or proxy them, and the CORS headers
-	// are in place for every response those handlers write.
-	httpcaddyfile.RegisterDirectiveOrder("cors", httpcaddyfile.Before, "redir")
+	// Before header, and so before every directive that writes, wraps or
+	// changes the response (header, request_body, timeouts, redir, rewrite,
+	// basic_auth, forward_auth, encode, intercept, handle, route,
+	// reverse_proxy, respond, file_server ...): preflights are answered
+	// before anything can redirect, authenticate or proxy them, and every
+	// response those handlers write, deferred `header` operations included,
+	// passes through this handler's writer, which enforces the policy. Only
+	// directives that set variables (map, vars, root, fs, log_*) run before.
+	httpcaddyfile.RegisterDirectiveOrder("cors", httpcaddyfile.Before, "header")
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
@@ -46,7 +50,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 //
 // Origins on the first line and in origins add up; with none, any origin is
-// allowed without credentials.
+// allowed without credentials, and Provision warns (an unset {$VARIABLE} in
+// place of the origins looks the same); `cors *` says it on purpose.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	file, line := d.File(), d.Line()
@@ -117,9 +122,6 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 
-	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
-		h.Origins = []string{"*"} // explicit in the JSON, so nobody has to know the default
-	}
 	if _, _, err := compile(h); err != nil {
 		// Point at the directive, not at the end of its block.
 		return fmt.Errorf("%w, in the cors directive at %s:%d", err, file, line)

@@ -52,8 +52,13 @@ func TestCaddyfileAdaptsToDocumentedJSON(t *testing.T) {
 		json      string
 	}{
 		{
-			name:      "bare cors is any origin, written out",
+			name:      "bare cors leaves origins out (any origin, with a warning at load)",
 			directive: "cors",
+			json:      `{"handler":"cors"}`,
+		},
+		{
+			name:      "origins * says any origin on purpose",
+			directive: "cors {\n origins *\n}",
 			json:      `{"handler":"cors","origins":["*"]}`,
 		},
 		{
@@ -94,7 +99,7 @@ func TestCaddyfileAdaptsToDocumentedJSON(t *testing.T) {
 		{
 			name:      "the any-origin matcher on the first line is a matcher",
 			directive: "cors * {\n methods GET\n}",
-			json:      `{"handler":"cors","origins":["*"],"methods":["GET"]}`,
+			json:      `{"handler":"cors","methods":["GET"]}`,
 		},
 	}
 	for _, tt := range tests {
@@ -156,8 +161,19 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"public suffix wildcard with credentials", "cors https://*.github.io {\n credentials\n}", []string{`origins: "https://*.github.io"`, "allow_public_suffix_wildcards"}},
 		{"country-code public suffix wildcard with credentials", "cors https://*.co.uk {\n credentials\n}", []string{`"https://*.co.uk"`}},
 		{"invalid regexp", "cors {\n origin_regexp https://(a\n}", []string{`origin_regexp: "https://(a" is not a valid RE2 regular expression: error parsing regexp: missing closing ): ` + "`https://(a`"}},
-		{"regexp matching strangers with credentials", "cors {\n origin_regexp https://.*\n credentials\n}", []string{`origin_regexp: "https://.*" matches "https://cors-probe.invalid"`}},
-		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexp http://[a-z.-]+\n credentials\n}", []string{`origin_regexp: "http://[a-z.-]+" matches "http://cors-probe.invalid"`}},
+		{"regexp matching strangers with credentials", "cors {\n origin_regexp https://.*\n credentials\n}", []string{`origin_regexp: "https://.*" lets the host be anything`}},
+		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexp http://[a-z.-]+\n credentials\n}", []string{`origin_regexp: "http://[a-z.-]+" lets the host be anything`}},
+		{"regexp with unescaped dots and credentials", "cors {\n origin_regexp https://app.example.com\n credentials\n}", []string{`origin_regexp: "https://app.example.com" has an unescaped "." in the host, which matches any character, so "https://appxexample.com" matches too; write "\." for a dot`}},
+		{"regexp for plain http and credentials", "cors {\n origin_regexp http://[a-z]+\\.example\\.com\n credentials\n}", []string{`origin_regexp: "http://[a-z]+\\.example\\.com" matches plain-http origins`, "allow_insecure_origins"}},
+		{"regexp under a public suffix and credentials", "cors {\n origin_regexp https://[a-z0-9-]+\\.github\\.io\n credentials\n}", []string{`matches every site under the public suffix "github.io", which anyone can register`, "allow_public_suffix_wildcards"}},
+		{"regexp under a top-level domain and credentials", "cors {\n origin_regexp https://.*\\.com\n credentials\n}", []string{`origin_regexp: "https://.*\\.com" matches every site under the public suffix "com"`}},
+		{"regexp without a dot before its fixed end and credentials", "cors {\n origin_regexp https://[a-z]+example\\.com\n credentials\n}", []string{`lets any characters come right before "example.com" in the host, so a site named like "evilexample.com" matches`}},
+		{"regexp without a literal scheme and credentials", "cors {\n origin_regexp [a-z]+://app\\.example\\.com\n credentials\n}", []string{`does not begin with a literal scheme`}},
+		{"regexp with a branch for plain http and credentials", "cors {\n origin_regexp https?://app\\.example\\.com\n credentials\n}", []string{`matches plain-http origins`}},
+		{"private_network with any origin", "cors {\n private_network\n}", []string{`private_network: cannot be used with any origin`}},
+		{"opaque origin data:", "cors data:", []string{`"data:" is not an origin: pages from data: URLs have an opaque origin`}},
+		{"opaque origin about:blank", "cors about:blank", []string{`"about:blank" is not an origin`}},
+		{"wildcard under a top-level domain outside the public DNS", "cors https://*.internal {\n credentials\n}", []string{`"internal", a top-level domain outside the public DNS`}},
 		{"invalid method", "cors {\n methods GE(T\n}", []string{`methods: "GE(T" is not a valid method name`}},
 		{"CONNECT", "cors {\n methods CONNECT\n}", []string{`methods: "CONNECT" is forbidden`}},
 		{"TRACE", "cors {\n methods trace\n}", []string{`methods: "trace" is forbidden`}},

@@ -50,11 +50,16 @@ func TestPreflightPassthrough(t *testing.T) {
 }
 
 func TestVaryIsAppended(t *testing.T) {
+	// In a route block, handlers run as written: the Vary is there before
+	// cors runs, for preflights too. (At the site level, cors runs before
+	// header; see TestVaryIsEnforced.)
 	startCaddy(t, `
 :{$SITE_PORT} {
-	header Vary Accept-Encoding
-	cors https://app.example.com
-	respond "next" 200
+	route {
+		header Vary Accept-Encoding
+		cors https://app.example.com
+		respond "next" 200
+	}
 }`)
 	runExchanges(t, []exchange{
 		{

@@ -40,6 +40,12 @@ func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, 
 	origin := r.Header.Get("Origin")
 	allowOrigin := hdr["Access-Control-Allow-Origin"]
 	grantedToday := len(allowOrigin) == 1 && (allowOrigin[0] == "*" || allowOrigin[0] == origin)
+	if _, cookie := r.Header["Cookie"]; cookie || r.Header["Authorization"] != nil {
+		// A credentialed request: browsers want the origin itself, not
+		// "*", and Access-Control-Allow-Credentials: true.
+		credentials := hdr["Access-Control-Allow-Credentials"]
+		grantedToday = grantedToday && allowOrigin[0] != "*" && len(credentials) == 1 && credentials[0] == "true"
+	}
 	if kind == kindPreflight && (status < 200 || status > 299) {
 		grantedToday = false // browsers fail a preflight answered with any other status
 	}

@@ -54,10 +54,6 @@ const (
 // app's API uses, and nothing exotic.
 var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
-// probeOrigins are origins no legitimate site can have (.invalid is
-// reserved); a regexp that matches one matches strangers.
-var probeOrigins = []string{"https://cors-probe.invalid", "http://cors-probe.invalid"}
-
 // compile validates h and builds its policy. It reports every configuration
 // error at once, each naming the subdirective, the bad value and the fix.
 // warnings are for configurations that work but probably not as intended.
@@ -69,6 +65,9 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	p = &policy{passthrough: h.PreflightPassthrough, privateNetwork: h.PrivateNetwork, reportOnly: h.ReportOnly}
 
 	compileOrigins(h, p, fail)
+	if h.Origins == nil && h.OriginRegexps == nil {
+		warnings = append(warnings, `cors: no origins are listed, so any origin may read responses (without credentials); if that is what you want, say so with "origins *" (in the Caddyfile, inside the cors block: a "*" on the cors line is a matcher); if the origins come from a placeholder such as {$CORS_ORIGINS}, it is empty`)
+	}
 	compileMethods(h, p, fail)
 	compileHeaders(h, p, fail)
 	warnings = append(warnings, compileExposeHeaders(h, p, fail)...)
@@ -103,6 +102,66 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	return p, warnings, nil
 }
 
+// suffixWords says why a public suffix is open to anyone.
+func suffixWords(suffix string) string {
+	if origins.IsListedSuffix(suffix) {
+		return fmt.Sprintf("the public suffix %q, which anyone can register", suffix)
+	}
+	return fmt.Sprintf("%q, a top-level domain outside the public DNS, where any machine on the network may take a name", suffix)
+}
+
+// checkCredentialedRegexp holds an origin regexp that goes with
+// credentials to the rules of listed origins, read from its parsed form:
+// a literal scheme (https, or loopback http, unless allow_insecure_origins),
+// no unescaped "." in the host, and a fixed end of the host that holds a
+// domain of the site's own, not a public suffix (unless
+// allow_public_suffix_wildcards).
+func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
+	failed := false
+	fail := func(subdirective, format string, args ...any) {
+		if !failed { // one error per regexp, not one per branch
+			failed = true
+			failAll(subdirective, format, args...)
+		}
+	}
+	branches, err := origins.Branches(s)
+	if err != nil {
+		fail("origin_regexp", "%q %v", s, err)
+		return
+	}
+	for _, b := range branches {
+		switch {
+		case b.Scheme == "":
+			fail("origin_regexp", `%q does not begin with a literal scheme and "://" (as in "https://"), so it can match origins of any scheme; with credentials, write the scheme out`, s)
+		case b.LooseDot && b.Example != "":
+			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character, so %q matches too; write "\." for a dot`, s, b.Example)
+		case b.LooseDot:
+			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character; write "\." for a dot, or a class such as "[a-z0-9-]+" for a label`, s)
+		case b.Exact:
+			pat, err := origins.ParsePattern(b.Scheme + "://" + b.HostTail)
+			if err == nil && pat.IsInsecure() && !h.AllowInsecureOrigins {
+				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
+			}
+		case b.HostTail == "":
+			fail("origin_regexp", `%q lets the host be anything, so any site matches; end the host with your domain, as in "https://[a-z0-9-]+\\.example\\.com"`, s)
+		case !strings.HasPrefix(b.HostTail, "."):
+			fail("origin_regexp", `%q lets any characters come right before %q in the host, so a site named like "evil%s" matches; begin the fixed end of the host with "\." (as in "[a-z0-9-]+\.example\.com")`, s, b.HostTail, b.HostTail)
+		default:
+			pat, err := origins.ParsePattern(b.Scheme + "://*" + b.HostTail)
+			switch {
+			case err != nil:
+				fail("origin_regexp", `%q ends the host with %q, which is not a domain of the site's own; end it with your domain, as in "\.example\.com"`, s, b.HostTail)
+			case pat.IsInsecure() && !h.AllowInsecureOrigins:
+				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
+			case !h.AllowPublicSuffixWildcards:
+				if suffix, ok := pat.PublicSuffixUnder(); ok {
+					fail("origin_regexp", "%q matches every site under %s, so any of them reads credentialed responses; match only your own domain, or set allow_public_suffix_wildcards if you accept that risk", s, suffixWords(suffix))
+				}
+			}
+		}
+	}
+}
+
 type failFunc func(subdirective, format string, args ...any)
 
 func compileOrigins(h *Handler, p *policy, fail failFunc) {
@@ -122,7 +181,7 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		}
 		if h.Credentials && !h.AllowPublicSuffixWildcards {
 			if suffix, ok := pat.PublicSuffixUnder(); ok {
-				fail("origins", "%q allows every site under the public suffix %q, which anyone can register, to read credentialed responses; list your own origins, or set allow_public_suffix_wildcards if you accept that risk", s, suffix)
+				fail("origins", "%q allows every site under %s to read credentialed responses; list your own origins, or set allow_public_suffix_wildcards if you accept that risk", s, suffixWords(suffix))
 			}
 		}
 		patterns = append(patterns, pat)
@@ -136,11 +195,20 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 			fail("origin_regexp", "%q is not a valid RE2 regular expression: %v", s, err)
 			continue
 		}
-		re := regexp.MustCompile(`^(?:` + s + `)$`)
-		if i := slices.IndexFunc(probeOrigins, re.MatchString); h.Credentials && i >= 0 {
-			fail("origin_regexp", "%q matches %q, so it lets any site read credentialed responses; make it match only your origins", s, probeOrigins[i])
+		if h.Credentials {
+			checkCredentialedRegexp(h, s, fail)
 		}
-		p.regexps = append(p.regexps, re)
+		p.regexps = append(p.regexps, regexp.MustCompile(`^(?:`+s+`)$`))
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"origins", h.Origins}, {"origin_regexps", h.OriginRegexps}, {"methods", h.Methods}, {"headers", h.Headers}} {
+		// JSON [] is not "no list": an empty list that means "any" is
+		// how an unset variable in a config generator opens a site.
+		if l.list != nil && len(l.list) == 0 {
+			fail(l.name, `[] is empty; list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
+		}
 	}
 	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
 		p.anyOrigin = true
@@ -150,6 +218,9 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 	}
 	if p.anyOrigin && h.Credentials {
 		fail("credentials", `cannot be used with any origin ("*", or no origins listed): browsers refuse credentialed responses that allow "*"; list the origins that may send credentials`)
+	}
+	if p.anyOrigin && h.PrivateNetwork {
+		fail("private_network", `cannot be used with any origin ("*", or no origins listed): it would let every public website reach this server on a private network; list the origins that may`)
 	}
 	p.origins = origins.NewSet(patterns)
 }

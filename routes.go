@@ -1,92 +1,494 @@
 package cors
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 )
 
-// Where this handler sits among the http app's routes matters in two ways:
+// Where this handler sits among the http app's routes decides whether its
+// policy is the one that decides, so the site is checked at load:
 //
-//   - Another cors handler that runs before it for the same requests decides
-//     those requests: it answers their preflights and wins on their actual
-//     responses. A cors handler nested in a route that an outer cors handler
-//     covers would be silently overridden, so such configs are refused. Site-
-//     level siblings with matchers are the supported way to have per-path
-//     policies: the first one whose matcher matches decides, and the others
-//     step aside (followsCors).
-//   - A cors handler in an error route (handle_errors) sees requests that a
-//     cors handler in the primary routes decided already (inErrorRoutes).
+//   - Another cors handler that runs before it for a request decides that
+//     request (the first cors to run decides; later ones step aside, see
+//     followsCors). If that other handler runs before it for every request it
+//     could see (no matcher of its own, or a path matcher that covers this
+//     one's paths), this policy would never decide anything: refused.
+//   - A handler that wraps the response writer before cors (a deferred
+//     `header` that touches CORS headers or Vary) changes the response after
+//     cors has enforced its policy: refused. At the site level Caddy orders
+//     `cors` before `header`, so only a `route` block or JSON can do this.
+//   - A handler that answers every request before cors (reverse_proxy,
+//     respond, ...) means this cors never runs: refused.
+//   - Error routes (handle_errors) run after this handler has returned, with
+//     Caddy's own response writer, so nothing enforces this policy there. If
+//     they proxy or set CORS headers without a cors of their own: refused.
 //
-// Caddy provisions routes in order, depth first, and drops each route's raw
-// JSON once its handlers are loaded. So while this handler is provisioned,
-// in every route list on its path from the app (the ancestors in
-// ctx.Modules()), the first route still holding raw JSON is the one it is
-// in, and the routes before it are loaded: those are the ones whose handlers
-// run before this one.
+// Caddy provisions routes in order, depth first, primary routes before error
+// routes (pinned by TestCaddyProvisionsRoutesInOrder), and LoadModule clears
+// each route's raw handler JSON once it has loaded them (documented on
+// caddy.Context.LoadModule). So while this handler is provisioned, in every
+// route list on its path from the app (the ancestors in ctx.Modules()), the
+// first route still holding raw JSON is the one it is in: the routes before
+// it are loaded, and the handlers of its own route, this one among them, are
+// still raw JSON, which the check reads itself.
 type placement struct {
-	followsCors   bool
-	inErrorRoutes bool
+	followsCors   bool // a cors handler may run before this one for some requests
+	inErrorRoutes bool // in handle_errors, after a cors handler in the primary routes
+}
+
+// A level is one route list on the path from the app to this handler.
+type level struct {
+	routes  caddyhttp.RouteList
+	current int // the route this handler is in
 }
 
 func place(ctx caddy.Context, h *Handler) (placement, error) {
 	var pl placement
+	var app *caddyhttp.App
+	var levels []level // outermost first
 	lineage := ctx.Modules()
-	if len(lineage) < 2 {
-		return pl, nil // not provisioned by Caddy's http app (tests, benchmarks)
-	}
-	parent := lineage[len(lineage)-2]
-	var where []string // path matchers of the routes this handler is in, outermost first
-	for depth := len(lineage) - 2; depth >= 0; depth-- {
-		var lists []caddyhttp.RouteList
-		switch m := lineage[depth].(type) {
+	for _, m := range lineage {
+		switch m := m.(type) {
+		case *caddyhttp.App:
+			app = m
+			for _, srv := range m.Servers {
+				if srv.Errors != nil && !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
+					pl.inErrorRoutes = true
+				}
+				for _, routes := range serverRoutes(srv) {
+					// A server not provisioned yet is raw from its first
+					// route too, so only a later index tells it is ours.
+					if current := firstRaw(routes); current > 0 {
+						levels = append(levels, level{routes, current})
+					}
+				}
+			}
 		case *caddyhttp.Subroute:
-			lists = append(lists, m.Routes)
+			lists := []caddyhttp.RouteList{m.Routes}
 			if m.Errors != nil {
 				lists = append(lists, m.Errors.Routes)
 			}
-		case *caddyhttp.App:
-			for _, srv := range m.Servers {
-				lists = append(lists, srv.Routes)
-				if srv.Errors != nil {
-					lists = append(lists, srv.Errors.Routes)
-					if !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
-						pl.inErrorRoutes = true
-					}
-				}
-			}
-		default:
-			continue // another module that holds routes, such as reverse_proxy's handle_response
-		}
-		sameLevel := lineage[depth] == parent
-		_, isSubroute := lineage[depth].(*caddyhttp.Subroute)
-		for _, routes := range lists {
-			current := firstRaw(routes)
-			// In a subroute, the first route still raw is this handler's
-			// even at index 0; among the app's servers, a server not yet
-			// provisioned looks the same, so only a later index tells.
-			if current < 0 || (current == 0 && !isSubroute) {
-				continue
-			}
-			where = append(pathsOf(routes[current]), where...)
-			for _, route := range routes[:current] {
-				if route.Terminal || (route.Group != "" && route.Group == routes[current].Group) {
-					continue // never runs before a later route that runs
-				}
-				for _, other := range corsHandlers(route.Handlers) {
-					direct := sameLevel && other.direct
-					if direct && len(route.MatcherSets) > 0 {
-						pl.followsCors = true // a sibling with a matcher: first match decides
-						continue
-					}
-					return pl, nestedError(h, other.handler, where)
+			for _, routes := range lists {
+				if current := firstRaw(routes); current >= 0 {
+					levels = append(levels, level{routes, current})
+					break
 				}
 			}
 		}
 	}
-	return pl, nil
+	if app == nil {
+		return pl, nil // not provisioned by Caddy's http app (tests, benchmarks)
+	}
+	if err := checkErrorRoutes(ctx, app); err != nil {
+		return pl, err
+	}
+	return pl, placeAmong(levels, h, &pl)
+}
+
+// placeAmong checks this handler against what runs before it on its levels.
+func placeAmong(levels []level, h *Handler, pl *placement) error {
+	var (
+		mine      []pathLevel // the path matchers this handler's requests pass
+		before    []corsBefore
+		rewritten bool // a handler before this one may change the path
+	)
+	for k, lv := range levels {
+		route := viewRoute(lv.routes[lv.current])
+		innermost := k == len(levels)-1
+		for _, earlier := range lv.routes[:lv.current] {
+			if earlier.Terminal || (earlier.Group != "" && earlier.Group == lv.routes[lv.current].Group) {
+				continue // never runs before a later route that runs
+			}
+			e := viewRoute(earlier)
+			if err := scanBefore(e.handlers, e.matchers, k, h, &before, &rewritten); err != nil {
+				return err
+			}
+			if len(e.matchers) == 0 {
+				if name := responder(e.handlers); name != "" {
+					return neverRuns(h, name)
+				}
+			}
+		}
+		mine = append(mine, pathLevelOf(route.matchers, rewritten))
+
+		// This route's own handlers that run before this one (or before
+		// the subroute that leads to it).
+		at := len(route.handlers)
+		for i, hv := range route.handlers {
+			if (innermost && hv.name == "cors") || (!innermost && hv.name == "subroute" && containsCors(hv.routes)) {
+				at = i
+				break
+			}
+		}
+		if innermost && at < len(route.handlers) {
+			for _, later := range route.handlers[at+1:] {
+				if later.name == "cors" {
+					return deadCors(later.cors, h, "comes right before it in the same route", "", true)
+				}
+			}
+		}
+		if name := responder(route.handlers[:at]); name != "" {
+			return neverRuns(h, name)
+		}
+		if err := scanBefore(route.handlers[:at], nil, k, h, &before, &rewritten); err != nil {
+			return err
+		}
+	}
+
+	for _, other := range before {
+		if rewritten && !other.coversAll() {
+			pl.followsCors = true // paths may be rewritten in between: no proof either way
+			continue
+		}
+		if reason, ok := other.covers(mine); ok {
+			where := ""
+			if paths := innermostPaths(mine); len(paths) > 0 {
+				where = paths[0]
+			}
+			return deadCors(h, other.handler, reason, where, other.sibling && other.level == len(levels)-1)
+		}
+		pl.followsCors = true
+	}
+	return nil
+}
+
+// A corsBefore is a cors handler that may run before this one, with the
+// path matchers it needs to run (those this handler does not share).
+type corsBefore struct {
+	handler *Handler
+	cover   []pathLevel
+	level   int
+	sibling bool // a direct handler of an earlier route of the same list
+}
+
+// A pathLevel is what one route's matchers let through, by path: the
+// union of its path patterns. all: the route has no matcher. known: every
+// matcher set is a path matcher alone, or (for the routes this handler is
+// in) has a path matcher, so the union bounds the requests.
+type pathLevel struct {
+	all   bool
+	known bool
+	paths []string
+}
+
+func (c corsBefore) coversAll() bool {
+	for _, l := range c.cover {
+		if !l.all {
+			return false
+		}
+	}
+	return true
+}
+
+// covers reports whether the other handler runs for every request that
+// reaches this one (its matchers let through all that this one's let
+// through), and why.
+func (c corsBefore) covers(mine []pathLevel) (string, bool) {
+	var reasons []string
+	for _, l := range c.cover {
+		if l.all {
+			continue
+		}
+		if !l.known {
+			return "", false
+		}
+		ok := false
+		for _, m := range mine {
+			if m.known && !m.all && pathsWithin(m.paths, l.paths) {
+				ok = true
+				reasons = append(reasons, fmt.Sprintf("its matcher %s covers %s", strings.Join(l.paths, " "), strings.Join(m.paths, " ")))
+				break
+			}
+		}
+		if !ok {
+			return "", false
+		}
+	}
+	if len(reasons) == 0 {
+		return "it has no matcher of its own", true
+	}
+	return strings.Join(reasons, "; "), true
+}
+
+func innermostPaths(levels []pathLevel) []string {
+	for i := len(levels) - 1; i >= 0; i-- {
+		if levels[i].known && !levels[i].all {
+			return levels[i].paths
+		}
+	}
+	return nil
+}
+
+// pathsWithin reports whether every path pattern in inner matches only
+// paths that some pattern in outer matches. Caddy's path patterns: exact,
+// a prefix ending in *, or *suffix; anything else is compared exactly.
+func pathsWithin(inner, outer []string) bool {
+	for _, p := range inner {
+		if !pathWithin(p, outer) {
+			return false
+		}
+	}
+	return true
+}
+
+func pathWithin(p string, outer []string) bool {
+	literal, _, _ := strings.Cut(p, "*")
+	for _, q := range outer {
+		switch {
+		case q == "*" || strings.EqualFold(q, p):
+			return true
+		case strings.Count(q, "*") == 1 && strings.HasSuffix(q, "*") &&
+			strings.HasPrefix(strings.ToLower(literal), strings.ToLower(strings.TrimSuffix(q, "*"))):
+			return true
+		}
+	}
+	return false
+}
+
+func pathLevelOf(sets []matcherSet, rewritten bool) pathLevel {
+	if len(sets) == 0 {
+		return pathLevel{all: true, known: true}
+	}
+	l := pathLevel{known: !rewritten}
+	for _, s := range sets {
+		if s.paths == nil {
+			l.known = false
+		}
+		l.paths = append(l.paths, s.paths...)
+	}
+	return l
+}
+
+// coverLevelOf is pathLevelOf for another handler's routes: there a
+// matcher other than path may keep it from running, so the union is known
+// only when every set is paths alone.
+func coverLevelOf(sets []matcherSet, rewritten bool) pathLevel {
+	l := pathLevelOf(sets, rewritten)
+	for _, s := range sets {
+		if s.other {
+			l.known = false
+		}
+	}
+	return l
+}
+
+// scanBefore looks at handlers that may run before this one: cors handlers
+// among them are recorded, deferred header operations on CORS headers or
+// Vary are refused, and path rewrites noted. cover is the path matchers
+// the handlers need to run, beyond those this handler shares.
+func scanBefore(handlers []handlerView, sets []matcherSet, level int, h *Handler, before *[]corsBefore, rewritten *bool) error {
+	cover := []pathLevel{coverLevelOf(sets, *rewritten)}
+	return scanHandlers(handlers, cover, true, level, h, before, rewritten)
+}
+
+func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level int, h *Handler, before *[]corsBefore, rewritten *bool) error {
+	for _, hv := range handlers {
+		switch hv.name {
+		case "cors":
+			if !hv.cors.ReportOnly {
+				*before = append(*before, corsBefore{handler: hv.cors, cover: cover, level: level, sibling: direct})
+			}
+		case "headers":
+			if name := wrapsCORSHeader(hv.response); name != "" {
+				return fmt.Errorf("cors: a header handler that changes %s when the response is written runs before the cors handler for %s, so it would change the response after cors decided; "+
+					"put cors before it (Caddy does so at the site level; in a route block, write cors first)", name, quoteOrigins(h))
+			}
+		case "rewrite":
+			*rewritten = true
+		case "subroute":
+			for _, r := range hv.routes {
+				// Even a terminal route goes on to what follows the subroute.
+				inner := append(cover[:len(cover):len(cover)], coverLevelOf(r.matchers, *rewritten))
+				if err := scanHandlers(r.handlers, inner, false, level, h, before, rewritten); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// wrapsCORSHeader returns the first CORS header or Vary that response
+// operations applied when the response is written (deferred, or under a
+// response matcher) change, or "".
+func wrapsCORSHeader(ops *headers.RespHeaderOps) string {
+	if ops == nil || !(ops.Deferred || ops.Require != nil) {
+		return ""
+	}
+	return touchedCORSHeader(ops.HeaderOps)
+}
+
+// touchedCORSHeader returns the first CORS response header or Vary that
+// ops add, set, delete or replace, or "".
+func touchedCORSHeader(ops *headers.HeaderOps) string {
+	if ops == nil {
+		return ""
+	}
+	var names []string
+	for name := range ops.Add {
+		names = append(names, name)
+	}
+	for name := range ops.Set {
+		names = append(names, name)
+	}
+	for name := range ops.Replace {
+		names = append(names, name)
+	}
+	names = append(names, ops.Delete...)
+	for _, pattern := range names {
+		for _, name := range append(responseHeaders[:], "Vary") {
+			if headerPatternMatches(pattern, name) {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// headerPatternMatches matches a header name against a name pattern of
+// Caddy's header handler: `*` alone, `*suffix`, `prefix*`, `*substring*`.
+func headerPatternMatches(pattern, name string) bool {
+	p, n := strings.ToLower(pattern), strings.ToLower(name)
+	switch {
+	case p == "*":
+		return true
+	case len(p) > 1 && strings.HasPrefix(p, "*") && strings.HasSuffix(p, "*"):
+		return strings.Contains(n, p[1:len(p)-1])
+	case strings.HasPrefix(p, "*"):
+		return strings.HasSuffix(n, p[1:])
+	case strings.HasSuffix(p, "*"):
+		return strings.HasPrefix(n, p[:len(p)-1])
+	}
+	return p == n
+}
+
+// responder returns the name of the first handler that answers every
+// request it gets without calling the next one, or "".
+func responder(handlers []handlerView) string {
+	for _, hv := range handlers {
+		switch hv.name {
+		case "static_response", "reverse_proxy", "error", "acme_server":
+			return hv.name
+		case "file_server":
+			if !hv.passThru {
+				return hv.name
+			}
+		}
+	}
+	return ""
+}
+
+// checkErrorRoutes refuses error routes that could put CORS headers on a
+// response without a cors handler of their own, in a server whose primary
+// routes have an enforcing cors handler: the error routes run after that
+// handler has returned, so nothing would enforce its policy there.
+func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
+	for _, srv := range app.Servers {
+		if srv.Errors == nil || len(srv.Errors.Routes) == 0 || !hasRaw(srv.Routes) {
+			continue // nothing to check, or checked when its first cors loaded
+		}
+		// Once per server and config load: a site with a thousand cors
+		// handlers reads its routes once, not a thousand times.
+		if _, done := checkedServers.LoadOrStore(srv, true); done {
+			continue
+		}
+		ctx.OnCancel(func() { checkedServers.Delete(srv) })
+		primary := enforcingCors(viewRoutes(srv.Routes))
+		if primary == nil {
+			continue
+		}
+		if what, _ := unguarded(viewRoutes(srv.Errors.Routes), false); what != "" {
+			return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
+				"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", what, quoteOrigins(primary))
+		}
+	}
+	return nil
+}
+
+// checkedServers are the servers whose error routes checkErrorRoutes has
+// checked, until their config is unloaded.
+var checkedServers sync.Map
+
+// unguarded returns what in routes could set CORS headers outside any cors
+// handler in them, and whether a cors handler wraps whatever runs after them.
+func unguarded(routes []routeView, guarded bool) (string, bool) {
+	for _, r := range routes {
+		g := guarded
+		for _, hv := range r.handlers {
+			if g {
+				break
+			}
+			switch hv.name {
+			case "cors":
+				g = !hv.cors.ReportOnly
+			case "reverse_proxy":
+				return "proxies to a backend (whose CORS headers would reach the browser)", false
+			case "headers":
+				if name := touchedCORSHeader(responseOps(hv.response)); name != "" {
+					return fmt.Sprintf("changes %s with header", name), false
+				}
+			case "subroute":
+				what, inner := unguarded(hv.routes, false)
+				if what != "" {
+					return what, false
+				}
+				g = inner
+			}
+		}
+		if g && len(r.matchers) == 0 {
+			guarded = true // it wraps every route after this one
+		}
+	}
+	return "", guarded
+}
+
+func responseOps(ops *headers.RespHeaderOps) *headers.HeaderOps {
+	if ops == nil {
+		return nil
+	}
+	return ops.HeaderOps
+}
+
+// enforcingCors returns the first cors handler in routes that is not report-only, or nil.
+func enforcingCors(routes []routeView) *Handler {
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			switch {
+			case hv.name == "cors" && !hv.cors.ReportOnly:
+				return hv.cors
+			case hv.name == "subroute":
+				if c := enforcingCors(hv.routes); c != nil {
+					return c
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func containsCors(routes []routeView) bool {
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			if hv.name == "cors" || (hv.name == "subroute" && containsCors(hv.routes)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func serverRoutes(srv *caddyhttp.Server) []caddyhttp.RouteList {
+	lists := []caddyhttp.RouteList{srv.Routes}
+	if srv.Errors != nil {
+		lists = append(lists, srv.Errors.Routes)
+	}
+	return lists
 }
 
 // firstRaw returns the index of the first route whose handlers Caddy has not
@@ -102,53 +504,151 @@ func firstRaw(routes caddyhttp.RouteList) int {
 
 func hasRaw(routes caddyhttp.RouteList) bool { return firstRaw(routes) >= 0 }
 
-type foundCors struct {
-	handler *Handler
-	direct  bool // a handler of the route itself, not of a subroute in it
+// A routeView is a route as the placement check reads it, whether Caddy
+// has loaded its handlers yet or they are still raw JSON.
+type routeView struct {
+	matchers []matcherSet // none: every request
+	terminal bool
+	handlers []handlerView
 }
 
-// corsHandlers returns the cors handlers among handlers and in their subroutes.
-func corsHandlers(handlers []caddyhttp.MiddlewareHandler) []foundCors {
-	var found []foundCors
-	for _, handler := range handlers {
-		switch handler := handler.(type) {
-		case *Handler:
-			found = append(found, foundCors{handler, true})
-		case *caddyhttp.Subroute:
-			for _, route := range handler.Routes {
-				for _, f := range corsHandlers(route.Handlers) {
-					found = append(found, foundCors{f.handler, false})
-				}
-			}
-		}
+// A matcherSet is one of a route's matcher sets (a request must pass all
+// matchers of one set): its path patterns (nil without a path matcher),
+// and whether it has other matchers too.
+type matcherSet struct {
+	paths []string
+	other bool
+}
+
+// A handlerView is what the check needs of a handler: its module name and,
+// for some, their configuration.
+type handlerView struct {
+	name     string
+	cors     *Handler               // cors
+	routes   []routeView            // subroute
+	response *headers.RespHeaderOps // headers
+	passThru bool                   // file_server
+}
+
+func viewRoutes(routes caddyhttp.RouteList) []routeView {
+	views := make([]routeView, len(routes))
+	for i, r := range routes {
+		views[i] = viewRoute(r)
 	}
-	return found
+	return views
 }
 
-// pathsOf returns the path patterns a route matches, if it matches on paths.
-func pathsOf(route caddyhttp.Route) []string {
-	var paths []string
-	for _, set := range route.MatcherSets {
+func viewRoute(r caddyhttp.Route) routeView {
+	v := routeView{terminal: r.Terminal}
+	for _, set := range r.MatcherSets {
+		var ms matcherSet
 		for _, m := range set {
 			switch p := m.(type) {
 			case *caddyhttp.MatchPath:
-				paths = append(paths, *p...)
+				ms.paths = append(ms.paths, *p...)
 			case caddyhttp.MatchPath:
-				paths = append(paths, p...)
+				ms.paths = append(ms.paths, p...)
+			default:
+				ms.other = true
 			}
 		}
+		v.matchers = append(v.matchers, ms)
 	}
-	return paths
+	for _, set := range r.MatcherSetsRaw {
+		var ms matcherSet
+		for name, raw := range set {
+			var paths []string
+			if name == "path" && json.Unmarshal(raw, &paths) == nil {
+				ms.paths = append(ms.paths, paths...)
+			} else {
+				ms.other = true
+			}
+		}
+		v.matchers = append(v.matchers, ms)
+	}
+	for _, handler := range r.Handlers {
+		v.handlers = append(v.handlers, viewHandler(handler))
+	}
+	for _, raw := range r.HandlersRaw {
+		v.handlers = append(v.handlers, viewRawHandler(raw))
+	}
+	return v
 }
 
-func nestedError(inner, outer *Handler, paths []string) error {
-	matcher := "<matcher>"
-	if len(paths) > 0 {
-		matcher = paths[len(paths)-1]
+func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
+	hv := handlerView{name: caddy.GetModuleName(handler)}
+	switch handler := handler.(type) {
+	case *Handler:
+		hv.cors = handler
+	case *caddyhttp.Subroute:
+		hv.routes = viewRoutes(handler.Routes)
+	case *headers.Handler:
+		hv.response = handler.Response
 	}
-	return fmt.Errorf("cors: the cors handler for %s would never decide: the cors handler for %s runs before it for the same requests, answers their preflights and sets their CORS headers; "+
+	if hv.name == "file_server" {
+		hv.passThru = passesThrough(handler)
+	}
+	return hv
+}
+
+// passesThrough reads file_server's pass_thru from its JSON, so that this
+// module does not import the file server.
+func passesThrough(handler any) bool {
+	b, err := json.Marshal(handler)
+	if err != nil {
+		return false
+	}
+	var fs struct {
+		PassThru bool `json:"pass_thru"`
+	}
+	return json.Unmarshal(b, &fs) == nil && fs.PassThru
+}
+
+func viewRawHandler(raw json.RawMessage) handlerView {
+	var named struct {
+		Handler string `json:"handler"`
+	}
+	if json.Unmarshal(raw, &named) != nil {
+		return handlerView{}
+	}
+	hv := handlerView{name: named.Handler}
+	switch hv.name {
+	case "cors":
+		hv.cors = new(Handler)
+		_ = json.Unmarshal(raw, hv.cors)
+	case "subroute":
+		var sr caddyhttp.Subroute
+		if json.Unmarshal(raw, &sr) == nil {
+			hv.routes = viewRoutes(sr.Routes)
+		}
+	case "headers":
+		var hh headers.Handler
+		if json.Unmarshal(raw, &hh) == nil {
+			hv.response = hh.Response
+		}
+	case "file_server":
+		hv.passThru = passesThrough(raw)
+	}
+	return hv
+}
+
+func deadCors(inner, outer *Handler, reason, path string, siblings bool) error {
+	if siblings {
+		return fmt.Errorf("cors: the cors handler for %s would never decide: the cors handler for %s runs before it for every request it would see (%s); "+
+			"merge them into one cors, or give the first a matcher that leaves the other requests to the second",
+			quoteOrigins(inner), quoteOrigins(outer), reason)
+	}
+	matcher := "<matcher>"
+	if path != "" {
+		matcher = path
+	}
+	return fmt.Errorf("cors: the cors handler for %s would never decide: the cors handler for %s runs before it for every request it would see (%s), answers their preflights and sets their CORS headers; "+
 		"write both at the site level and give the more specific one a matcher, e.g. `cors %s %s` beside `cors %s` (Caddy puts the most specific first, and the first that matches decides)",
-		quoteOrigins(inner), quoteOrigins(outer), matcher, strings.Join(allowedOrigins(inner), " "), strings.Join(allowedOrigins(outer), " "))
+		quoteOrigins(inner), quoteOrigins(outer), reason, matcher, strings.Join(allowedOrigins(inner), " "), strings.Join(allowedOrigins(outer), " "))
+}
+
+func neverRuns(h *Handler, name string) error {
+	return fmt.Errorf("cors: the cors handler for %s never runs: the %s handler before it answers every request it would see; put cors before %s", quoteOrigins(h), name, name)
 }
 
 func allowedOrigins(h *Handler) []string {

@@ -47,6 +47,12 @@ func canonical(s string) (Pattern, bool) {
 // and port, or a scheme missing its "//".
 func missingSchemeError(s string) error {
 	scheme, after, found := strings.Cut(s, ":")
+	switch strings.ToLower(scheme) {
+	case "data", "about", "file", "javascript":
+		if found {
+			return fmt.Errorf(`%q is not an origin: pages from %s: URLs have an opaque origin, and browsers send "Origin: null" for them, which no policy can allow safely (any site can make such a page); serve the page from an http(s) origin and list that`, s, strings.ToLower(scheme))
+		}
+	}
 	portLike := after != "" && (isDigit(after[0]) || after[0] == '*')
 	if found && validScheme(scheme) && !portLike {
 		if p, ok := canonical(scheme + "://" + strings.TrimLeft(after, "/")); ok {

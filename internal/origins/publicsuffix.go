@@ -179,3 +179,11 @@ func plainer(a, b string) bool {
 	}
 	return a < b
 }
+
+// IsListedSuffix reports whether the Public Suffix List names suffix by a
+// rule of its own, rather than by its default rule "*", which makes every
+// unknown top-level domain (.internal, .test, .local ...) a public suffix.
+func IsListedSuffix(suffix string) bool {
+	_, rule := publicSuffixList().publicSuffix(suffix)
+	return rule != "*"
+}
