@@ -250,6 +250,11 @@ func TestJSONConfigIsValidatedOnLoad(t *testing.T) {
 		{"max_age above 24h", `{"handler":"cors","origins":["https://app.example.com"],"max_age":"48h"}`, "max_age: 48h is more than 24h"},
 		{"max_age as a number is nanoseconds", `{"handler":"cors","max_age":600}`, "max_age: 600ns is less than a second"},
 		{"unknown field", `{"handler":"cors","origin":["https://app.example.com"]}`, "origin"},
+		{"empty origins", `{"handler":"cors","origins":[]}`, `origins: [] is empty`},
+		{"empty origin_regexps", `{"handler":"cors","origins":["https://app.example.com"],"origin_regexps":[]}`, `origin_regexps: [] is empty`},
+		{"empty methods", `{"handler":"cors","origins":["https://app.example.com"],"methods":[]}`, `methods: [] is empty`},
+		{"empty headers", `{"handler":"cors","origins":["https://app.example.com"],"headers":[]}`, `headers: [] is empty`},
+		{"regexp with unescaped dots and credentials", `{"handler":"cors","origin_regexps":["https://app.example.com"],"credentials":true}`, `has an unescaped \".\" in the host`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -210,3 +210,33 @@ func TestLongMaxAgeWarns(t *testing.T) {
 		t.Errorf("log has no warning about max_age 3h:\n%s", b)
 	}
 }
+
+// TestNoOriginsWarns: a cors line whose origins are empty (as when a
+// placeholder such as {$CORS_ORIGINS} is unset) allows any origin, and says
+// so at load; "origins *" says it on purpose, without a warning.
+func TestNoOriginsWarns(t *testing.T) {
+	const warning = "cors: no origins are listed, so any origin may read responses"
+	os.Unsetenv("CORS_TEST_UNSET_ORIGINS")
+	for _, tt := range []struct {
+		name, directive string
+		warns           bool
+	}{
+		{"an unset placeholder", "cors /api/* {$CORS_TEST_UNSET_ORIGINS}", true},
+		{"origins *", "cors /api/* {\n\t\torigins *\n\t}", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "caddy.log")
+			startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	%s
+	respond "next" 200
+}`, tt.directive), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+			exchange{name: "any origin is allowed", path: "/api/x", header: hdr("Origin", evilOrigin), status: 200,
+				cors: hdr("Access-Control-Allow-Origin", "*"), body: "next"}.run(t)
+			b, _ := os.ReadFile(logFile)
+			if got := strings.Contains(string(b), warning); got != tt.warns {
+				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
+			}
+		})
+	}
+}

@@ -2,10 +2,16 @@ package cors
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 // A cors handler that runs inside a route an outer cors handler already
@@ -142,5 +148,286 @@ http://b.localhost:{$SITE_PORT} {
 		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
 			t.Errorf("%s: Access-Control-Allow-Origin = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// loadError asserts that a Caddyfile with these sites does not load, and
+// that the error says want (quotes as the admin API escapes them: \").
+func loadError(t *testing.T, sites, want string) {
+	t.Helper()
+	caddytest.AssertLoadError(t, fmt.Sprintf(`{
+	admin localhost:%d
+	http_port %d
+	default_bind 127.0.0.1
+}
+%s`, adminPort, sitePort, sites), "caddyfile", want)
+}
+
+// TestPlacementIsCheckedAsAWhole: a site where a stated policy would never
+// decide, or where a neighbour of cors could change a response after cors
+// decided, does not load; the error names what is wrong and the fix.
+func TestPlacementIsCheckedAsAWhole(t *testing.T) {
+	tests := []struct {
+		name  string
+		sites string
+		want  []string
+	}{
+		{"a stricter cors nested two levels under a matched one", `:{$SITE_PORT} {
+	cors /api/* https://*.example.com {
+		credentials
+	}
+	handle /api/* {
+		route /api/admin/* {
+			cors https://admin.example.com {
+				credentials
+			}
+			respond "admin"
+		}
+	}
+}`, []string{`the cors handler for \"https://admin.example.com\" would never decide: the cors handler for \"https://*.example.com\" runs before it for every request it would see (it comes first in the same route (for /api/*))`,
+			"`cors /api/admin/* https://admin.example.com` beside `cors https://*.example.com`"}},
+		{"a cors in a handle with the same matcher", `:{$SITE_PORT} {
+	cors /api/* https://*.example.com
+	handle /api/* {
+		cors https://admin.example.com
+		respond "api"
+	}
+}`, []string{`the cors handler for \"https://admin.example.com\" would never decide`, "it comes first in the same route (for /api/*)"}},
+		{"a site-level cors and a cors in a route", `:{$SITE_PORT} {
+	cors https://*.example.com
+	route {
+		cors https://admin.example.com
+		respond "route"
+	}
+}`, []string{`the cors handler for \"https://admin.example.com\" would never decide`, "(it comes first in the same route)"}},
+		{"two site-level cors without matchers", `:{$SITE_PORT} {
+	cors https://one.example.com
+	cors https://two.example.com
+	respond "ok"
+}`, []string{`the cors handler for \"https://two.example.com\" would never decide: the cors handler for \"https://one.example.com\" runs before it`, "merge them into one cors"}},
+		{"two site-level cors with the same matcher", `:{$SITE_PORT} {
+	cors /api/* https://one.example.com
+	cors /api/* https://two.example.com
+	respond "ok"
+}`, []string{`the cors handler for \"https://two.example.com\" would never decide`, "merge them into one cors"}},
+		{"a cors after reverse_proxy in a route", `:{$SITE_PORT} {
+	route {
+		reverse_proxy 127.0.0.1:1
+		cors https://app.example.com
+	}
+}`, []string{`the cors handler for \"https://app.example.com\" never runs: the reverse_proxy handler before it answers every request it would see; put cors before reverse_proxy`}},
+		{"a cors after respond in a route", `:{$SITE_PORT} {
+	route {
+		respond "ok"
+		cors https://app.example.com
+	}
+}`, []string{`never runs: the static_response handler before it`}},
+		{"a deferred header before cors in a route", `:{$SITE_PORT} {
+	route {
+		header >Access-Control-Allow-Origin *
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`a header handler that changes Access-Control-Allow-Origin when the response is written runs before the cors handler for \"https://app.example.com\"`, "put cors before it"}},
+		{"a header deleting Vary before cors in a route", `:{$SITE_PORT} {
+	route {
+		header -Vary
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`a header handler that changes Vary when the response is written runs before`}},
+		{"a site-level deferred header around a nested cors", `:{$SITE_PORT} {
+	header >Access-Control-Allow-Origin *
+	handle /api/* {
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`a header handler that changes Access-Control-Allow-Origin when the response is written runs before`}},
+		{"handle_errors that proxies without cors", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		reverse_proxy 127.0.0.1:1
+	}
+}`, []string{`handle_errors proxies to a backend (whose CORS headers would reach the browser) but has no cors of its own`, "add the same cors to handle_errors"}},
+		{"handle_errors that sets a CORS header without cors", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 501
+	handle_errors 501 {
+		header Access-Control-Allow-Origin *
+		respond "not implemented"
+	}
+}`, []string{`handle_errors changes Access-Control-Allow-Origin with header but has no cors of its own`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, want := range tt.want {
+				loadError(t, tt.sites, want)
+			}
+		})
+	}
+}
+
+// TestSeparatePoliciesLoadAndDecide: cors handlers that share no request,
+// or where the first to run is the more specific, load, and each decides
+// its own requests.
+func TestSeparatePoliciesLoadAndDecide(t *testing.T) {
+	errorPages := listenLoopback(t) // an error-page backend that sends its own CORS headers
+	go http.Serve(errorPages, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "backend error page")
+	}))
+	startCaddy(t, fmt.Sprintf(`
+(api-cors) {
+	cors https://app.example.com {
+		credentials
+	}
+}
+:{$SITE_PORT} {
+	cors /api/* https://app.example.com
+	handle /public/* {
+		cors https://public.example.com
+		respond "public"
+	}
+	handle /api/missing {
+		error 404
+	}
+	handle /api/broken {
+		error 502
+	}
+	handle {
+		respond "api"
+	}
+}
+:%d {
+	import api-cors
+	handle /broken {
+		error 502
+	}
+	error 404
+	handle_errors 404 {
+		import api-cors
+		respond "not found" 404
+	}
+	handle_errors 5xx {
+		import api-cors
+		reverse_proxy %s
+	}
+}`, backendPort, errorPages.Addr()))
+	grant := func(origin string) http.Header { return hdr("Access-Control-Allow-Origin", origin, "Vary", "Origin") }
+	runExchanges(t, []exchange{
+		{name: "disjoint paths: /public/* answers its own origin", path: "/public/x", header: hdr("Origin", "https://public.example.com"), status: 200, cors: grant("https://public.example.com"), body: "public"},
+		{name: "disjoint paths: /public/* refuses the /api/* origin", path: "/public/x", header: hdr("Origin", appOrigin), status: 200, cors: hdr("Vary", "Origin"), body: "public"},
+		{name: "disjoint paths: /api/* answers its own origin", path: "/api/x", header: hdr("Origin", appOrigin), status: 200, cors: grant(appOrigin), body: "api"},
+		{name: "split handle_errors imports: the 404 page carries the policy", path: fmt.Sprintf("http://127.0.0.1:%d/x", backendPort), header: hdr("Origin", appOrigin), status: 404,
+			cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Credentials", "true", "Vary", "Origin"), body: "not found"},
+		{name: "split handle_errors imports: a refused origin gets nothing on the 404 page", path: fmt.Sprintf("http://127.0.0.1:%d/x", backendPort), header: hdr("Origin", evilOrigin), status: 404,
+			cors: hdr("Vary", "Origin"), body: "not found"},
+		{name: "split handle_errors imports: the error backend's * does not reach a refused origin", path: fmt.Sprintf("http://127.0.0.1:%d/broken", backendPort), header: hdr("Origin", evilOrigin), status: 503,
+			cors: hdr("Vary", "Origin"), body: "backend error page"},
+		{name: "split handle_errors imports: the allowed origin gets one grant on the error backend's page", path: fmt.Sprintf("http://127.0.0.1:%d/broken", backendPort), header: hdr("Origin", appOrigin), status: 503,
+			cors: hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Credentials", "true", "Vary", "Origin"), body: "backend error page"},
+	})
+}
+
+// orderProbe is a handler for TestCaddyProvisionsRoutesInOrder: when Caddy
+// provisions it, it notes its id and whether, in every route list on its
+// path, the first route Caddy has not loaded yet is the one that holds it.
+type orderProbe struct {
+	ID string `json:"id"`
+}
+
+var probed struct {
+	sync.Mutex
+	ids []string
+}
+
+func (orderProbe) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.cors_order_probe", New: func() caddy.Module { return new(orderProbe) }}
+}
+
+func (p *orderProbe) Provision(ctx caddy.Context) error {
+	mark := fmt.Sprintf(`"id":%q`, p.ID)
+	note := p.ID
+	for _, m := range ctx.Modules() {
+		var lists []caddyhttp.RouteList
+		switch m := m.(type) {
+		case *caddyhttp.App:
+			for _, srv := range m.Servers {
+				lists = append(lists, serverRoutes(srv)...)
+			}
+		case *caddyhttp.Subroute:
+			lists = append(lists, m.Routes)
+			if m.Errors != nil {
+				lists = append(lists, m.Errors.Routes)
+			}
+		default:
+			continue
+		}
+		found := false
+		for _, routes := range lists {
+			if i := firstRaw(routes); i >= 0 && strings.Contains(fmt.Sprint(rawText(routes[i])), mark) {
+				found = true
+			}
+		}
+		if !found {
+			note += " (not in the first raw route of a list)"
+		}
+	}
+	probed.Lock()
+	probed.ids = append(probed.ids, note)
+	probed.Unlock()
+	return nil
+}
+
+func rawText(r caddyhttp.Route) string {
+	var b strings.Builder
+	for _, h := range r.HandlersRaw {
+		b.Write(h)
+	}
+	return b.String()
+}
+
+func (orderProbe) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	return next.ServeHTTP(w, r)
+}
+
+func init() { caddy.RegisterModule(orderProbe{}) }
+
+// TestCaddyProvisionsRoutesInOrder pins what the placement check assumes
+// of Caddy (routes.go): routes are provisioned in order, depth first,
+// primary routes before error routes, and each route's raw handler JSON is
+// cleared once its handlers are loaded, so that the first route still raw
+// is the one being provisioned. An upgrade of Caddy that changes this fails
+// here.
+func TestCaddyProvisionsRoutesInOrder(t *testing.T) {
+	probed.Lock()
+	probed.ids = nil
+	probed.Unlock()
+	probe := func(id string) string { return fmt.Sprintf(`{"handler": "cors_order_probe", "id": %q}`, id) }
+	tc := caddytest.NewTester(t)
+	tc.InitServer(fmt.Sprintf(`{
+	"admin": {"listen": "localhost:%d"},
+	"apps": {"http": {"http_port": %d, "servers": {"srv0": {
+		"listen": [%q],
+		"routes": [
+			{"handle": [%s]},
+			{"match": [{"path": ["/a/*"]}], "handle": [%s, {"handler": "subroute", "routes": [
+				{"handle": [%s]},
+				{"handle": [{"handler": "subroute", "routes": [{"handle": [%s]}]}, %s]}
+			]}]},
+			{"handle": [%s, {"handler": "static_response", "body": "ok"}]}
+		],
+		"errors": {"routes": [
+			{"handle": [%s]},
+			{"handle": [{"handler": "subroute", "routes": [{"handle": [%s]}]}]}
+		]}
+	}}}}
+}`, adminPort, sitePort, siteAddr, probe("1"), probe("2"), probe("3"), probe("4"), probe("5"), probe("6"), probe("7"), probe("8")), "json")
+	probed.Lock()
+	defer probed.Unlock()
+	if want := []string{"1", "2", "3", "4", "5", "6", "7", "8"}; !slices.Equal(probed.ids, want) {
+		t.Errorf("Caddy provisioned the probes as %q, want %q: the placement check in routes.go no longer holds for this Caddy", probed.ids, want)
 	}
 }

@@ -266,3 +266,53 @@ func TestReportOnlyBesideAnEnforcedPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOnlyCredentialedRequests: a request with a Cookie is
+// credentialed, and a browser refuses "*" and a missing
+// Access-Control-Allow-Credentials for it, so such a response does not
+// grant it today.
+func TestReportOnlyCredentialedRequests(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, `
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		report_only
+	}
+	handle /star {
+		header Access-Control-Allow-Origin *
+		respond "star"
+	}
+	handle /echo {
+		header Access-Control-Allow-Origin {http.request.header.Origin}
+		header Access-Control-Allow-Credentials true
+		respond "echo"
+	}
+}`, fmt.Sprintf("log {\n\t\toutput file %s\n\t\tlevel INFO\n\t}", logFile))
+	for i, tt := range []struct {
+		path, cookie string
+		granted      bool
+	}{
+		{"/star", "session=1", false},
+		{"/star", "", true},
+		{"/echo", "session=1", true},
+	} {
+		req, _ := http.NewRequest("GET", siteURL+tt.path, nil)
+		req.Header.Set("Origin", evilOrigin)
+		if tt.cookie != "" {
+			req.Header.Set("Cookie", tt.cookie)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		lines := readLog(t, logFile, "cors: report-only: would refuse", i+1)
+		if len(lines) != i+1 {
+			t.Fatalf("%s: %d would-refuse lines, want %d", tt.path, len(lines), i+1)
+		}
+		want := fmt.Sprintf(`"granted_today":%v`, tt.granted)
+		if last := lines[i]; !strings.Contains(last, want) {
+			t.Errorf("%s with cookie %q: want %s in\n%s", tt.path, tt.cookie, want, last)
+		}
+	}
+}

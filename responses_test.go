@@ -2,6 +2,9 @@ package cors
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -266,4 +269,96 @@ func TestHandleErrorsWithTheSamePolicy(t *testing.T) {
 		{name: "refused origin gets no grant from the backend", header: hdr("Origin", evilOrigin), status: 404, cors: hdr("Vary", "Origin"), body: "error page"},
 		{name: "no Origin gets no grant from the backend", status: 404, cors: hdr("Vary", "Origin"), body: "error page"},
 	})
+}
+
+// TestNeighboursCannotGrant: whatever the other handlers of the site do to
+// CORS headers and Vary, with `header` in every form or by writing no
+// response at all, a refused origin gets no grant and an allowed one gets
+// exactly this policy.
+func TestNeighboursCannotGrant(t *testing.T) {
+	const policy = `cors https://app.example.com {
+		credentials
+		expose_headers X-Mine
+	}`
+	grant := hdr("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Credentials", "true",
+		"Access-Control-Expose-Headers", "X-Mine", "Vary", "Origin")
+	refused := hdr("Vary", "Origin")
+	echo := "{http.request.header.Origin}"
+	tests := []struct {
+		name      string
+		neighbour string // the rest of the site
+		path      string
+		body      string
+		vary      string // a Vary the neighbour keeps beside Origin
+	}{
+		{"a deferred header sets a default (?)", "header ?Access-Control-Allow-Origin " + echo + "\n\theader ?Access-Control-Allow-Credentials true\n\trespond \"ok\"", "/", "ok", ""},
+		{"a header under a response matcher", "header {\n\t\tmatch {\n\t\t\tstatus 2xx\n\t\t}\n\t\tAccess-Control-Allow-Origin " + echo + "\n\t\tAccess-Control-Allow-Credentials true\n\t}\n\trespond \"ok\"", "/", "ok", ""},
+		{"a deferred header (>)", "header >Access-Control-Allow-Origin " + echo + "\n\theader >Access-Control-Allow-Credentials true\n\theader >Access-Control-Expose-Headers X-Theirs\n\trespond \"ok\"", "/", "ok", ""},
+		{"a header that deletes Vary", "header -Vary\n\trespond \"ok\"", "/", "ok", ""},
+		{"a header that replaces Vary", "header Vary Accept-Encoding\n\trespond \"ok\"", "/", "ok", "Accept-Encoding"},
+		{"a header that deletes every CORS header", "header -Access-Control-*\n\trespond \"ok\"", "/", "ok", ""},
+		{"a header and no handler that writes (a path no handle matches)", "header Access-Control-Allow-Origin " + echo + "\n\theader Access-Control-Expose-Headers X-Snippet\n\thandle /other {\n\t\trespond \"other\"\n\t}", "/", "", ""},
+		{"a header and a route that only rewrites", "header Access-Control-Allow-Origin " + echo + "\n\theader Access-Control-Allow-Credentials true\n\troute {\n\t\trewrite * /elsewhere\n\t}", "/", "", ""},
+		{"a header and a route that only sets vars", "header Access-Control-Allow-Origin " + echo + "\n\troute {\n\t\tvars x 1\n\t}", "/", "", ""},
+		{"a deferred header inside handle", "handle {\n\t\theader >Access-Control-Allow-Origin " + echo + "\n\t\trespond \"ok\"\n\t}", "/", "ok", ""},
+		{"a header in reverse_proxy's handle_response", fmt.Sprintf("reverse_proxy 127.0.0.1:%d {\n\t\t@any status 2xx\n\t\thandle_response @any {\n\t\t\theader Access-Control-Allow-Origin %s\n\t\t\trespond \"handled\"\n\t\t}\n\t}", backendPort, echo), "/", "handled", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	%s
+	%s
+}
+:%d {
+	respond "backend"
+}`, policy, tt.neighbour, backendPort))
+			refused, grant := refused.Clone(), grant.Clone()
+			if tt.vary != "" {
+				refused["Vary"] = []string{tt.vary, "Origin"}
+				grant["Vary"] = []string{tt.vary, "Origin"}
+			}
+			runExchanges(t, []exchange{
+				{name: "refused origin", path: tt.path, header: hdr("Origin", evilOrigin, "Cookie", "session=1"), status: 200, cors: refused, body: tt.body},
+				{name: "allowed origin", path: tt.path, header: hdr("Origin", appOrigin, "Cookie", "session=1"), status: 200, cors: grant, body: tt.body},
+			})
+		})
+	}
+}
+
+// TestNoCORSTrailers: a backend's CORS headers sent as HTTP trailers,
+// announced or not, do not get past cors; other trailers do.
+func TestNoCORSTrailers(t *testing.T) {
+	backend := listenLoopback(t)
+	go http.Serve(backend, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "Access-Control-Allow-Origin, X-Checksum")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "body")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("X-Checksum", "42")
+		w.Header().Set(http.TrailerPrefix+"Access-Control-Allow-Credentials", "true")
+	}))
+	startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	cors https://app.example.com
+	reverse_proxy %s
+}`, backend.Addr()))
+	for _, origin := range []string{appOrigin, evilOrigin} {
+		req, _ := http.NewRequest("GET", siteURL+"/", nil)
+		req.Header.Set("Origin", origin)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Trailer.Get("X-Checksum"); got != "42" {
+			t.Errorf("%s: trailer X-Checksum = %q, want 42 (trailers: %v)", origin, got, resp.Trailer)
+		}
+		for name := range resp.Trailer {
+			if strings.HasPrefix(name, "Access-Control-") {
+				t.Errorf("%s: trailer %s reached the client: %v", origin, name, resp.Trailer)
+			}
+		}
+	}
 }

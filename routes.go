@@ -52,6 +52,7 @@ func place(ctx caddy.Context, h *Handler) (placement, error) {
 	var pl placement
 	var app *caddyhttp.App
 	var levels []level // outermost first
+	var first []caddyhttp.RouteList
 	lineage := ctx.Modules()
 	for _, m := range lineage {
 		switch m := m.(type) {
@@ -62,11 +63,25 @@ func place(ctx caddy.Context, h *Handler) (placement, error) {
 					pl.inErrorRoutes = true
 				}
 				for _, routes := range serverRoutes(srv) {
-					// A server not provisioned yet is raw from its first
-					// route too, so only a later index tells it is ours.
 					if current := firstRaw(routes); current > 0 {
 						levels = append(levels, level{routes, current})
+					} else if current == 0 {
+						first = append(first, routes)
 					}
+				}
+			}
+			// A server not provisioned yet is raw from its first route
+			// too; when this handler is in a first route, the one that
+			// holds this handler's configuration is ours.
+			if len(levels) == 0 {
+				var ours []caddyhttp.RouteList
+				for _, routes := range first {
+					if holds(viewRoute(routes[0]).handlers, h) {
+						ours = append(ours, routes)
+					}
+				}
+				if len(ours) == 1 {
+					levels = append(levels, level{ours[0], 0})
 				}
 			}
 		case *caddyhttp.Subroute:
@@ -106,7 +121,7 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 				continue // never runs before a later route that runs
 			}
 			e := viewRoute(earlier)
-			if err := scanBefore(e.handlers, e.matchers, k, h, &before, &rewritten); err != nil {
+			if err := scanBefore(e.handlers, e.matchers, k, "it has no matcher", h, &before, &rewritten); err != nil {
 				return err
 			}
 			if len(e.matchers) == 0 {
@@ -136,7 +151,12 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		if name := responder(route.handlers[:at]); name != "" {
 			return neverRuns(h, name)
 		}
-		if err := scanBefore(route.handlers[:at], nil, k, h, &before, &rewritten); err != nil {
+		same := "it comes first in the same route"
+		if l := pathLevelOf(route.matchers, false); l.known && !l.all {
+			// Caddy merges site-level directives with equal matchers into one route.
+			same += " (for " + strings.Join(l.paths, " ") + ")"
+		}
+		if err := scanBefore(route.handlers[:at], nil, k, same, h, &before, &rewritten); err != nil {
 			return err
 		}
 	}
@@ -164,7 +184,8 @@ type corsBefore struct {
 	handler *Handler
 	cover   []pathLevel
 	level   int
-	sibling bool // a direct handler of an earlier route of the same list
+	sibling bool   // a direct handler of an earlier route of the same list
+	why     string // why it runs for every request this one sees, when no matcher of its own stops it
 }
 
 // A pathLevel is what one route's matchers let through, by path: the
@@ -211,7 +232,7 @@ func (c corsBefore) covers(mine []pathLevel) (string, bool) {
 		}
 	}
 	if len(reasons) == 0 {
-		return "it has no matcher of its own", true
+		return c.why, true
 	}
 	return strings.Join(reasons, "; "), true
 }
@@ -282,17 +303,17 @@ func coverLevelOf(sets []matcherSet, rewritten bool) pathLevel {
 // among them are recorded, deferred header operations on CORS headers or
 // Vary are refused, and path rewrites noted. cover is the path matchers
 // the handlers need to run, beyond those this handler shares.
-func scanBefore(handlers []handlerView, sets []matcherSet, level int, h *Handler, before *[]corsBefore, rewritten *bool) error {
+func scanBefore(handlers []handlerView, sets []matcherSet, level int, why string, h *Handler, before *[]corsBefore, rewritten *bool) error {
 	cover := []pathLevel{coverLevelOf(sets, *rewritten)}
-	return scanHandlers(handlers, cover, true, level, h, before, rewritten)
+	return scanHandlers(handlers, cover, true, level, why, h, before, rewritten)
 }
 
-func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level int, h *Handler, before *[]corsBefore, rewritten *bool) error {
+func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level int, why string, h *Handler, before *[]corsBefore, rewritten *bool) error {
 	for _, hv := range handlers {
 		switch hv.name {
 		case "cors":
 			if !hv.cors.ReportOnly {
-				*before = append(*before, corsBefore{handler: hv.cors, cover: cover, level: level, sibling: direct})
+				*before = append(*before, corsBefore{handler: hv.cors, cover: cover, level: level, sibling: direct, why: why})
 			}
 		case "headers":
 			if name := wrapsCORSHeader(hv.response); name != "" {
@@ -305,7 +326,7 @@ func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level 
 			for _, r := range hv.routes {
 				// Even a terminal route goes on to what follows the subroute.
 				inner := append(cover[:len(cover):len(cover)], coverLevelOf(r.matchers, *rewritten))
-				if err := scanHandlers(r.handlers, inner, false, level, h, before, rewritten); err != nil {
+				if err := scanHandlers(r.handlers, inner, false, level, why, h, before, rewritten); err != nil {
 					return err
 				}
 			}
@@ -470,6 +491,31 @@ func enforcingCors(routes []routeView) *Handler {
 		}
 	}
 	return nil
+}
+
+// holds reports whether handlers, or their subroutes, have a cors handler
+// configured exactly as h.
+func holds(handlers []handlerView, h *Handler) bool {
+	mine, _ := json.Marshal(h)
+	var walk func([]handlerView) bool
+	walk = func(handlers []handlerView) bool {
+		for _, hv := range handlers {
+			switch hv.name {
+			case "cors":
+				if theirs, _ := json.Marshal(hv.cors); string(theirs) == string(mine) {
+					return true
+				}
+			case "subroute":
+				for _, r := range hv.routes {
+					if walk(r.handlers) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	return walk(handlers)
 }
 
 func containsCors(routes []routeView) bool {
