@@ -185,7 +185,7 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		}
 	}
 }`, []string{`the cors handler for \"https://admin.example.com\" would never decide: the cors handler for \"https://*.example.com\" runs before it for every request it would see (it comes first in the same route (for /api/*))`,
-			"`cors /api/admin/* https://admin.example.com` beside `cors https://*.example.com`"}},
+			"`cors /api/admin/* https://admin.example.com` beside `cors /api/* https://*.example.com`"}},
 		{"a cors in a handle with the same matcher", `:{$SITE_PORT} {
 	cors /api/* https://*.example.com
 	handle /api/* {

@@ -121,7 +121,7 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 				continue // never runs before a later route that runs
 			}
 			e := viewRoute(earlier)
-			if err := scanBefore(e.handlers, e.matchers, k, "it has no matcher", h, &before, &rewritten); err != nil {
+			if err := scanBefore(e.handlers, e.matchers, pathLevelOf(e.matchers, false).paths, k, "it has no matcher", h, &before, &rewritten); err != nil {
 				return err
 			}
 			if len(e.matchers) == 0 {
@@ -144,7 +144,7 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		if innermost && at < len(route.handlers) {
 			for _, later := range route.handlers[at+1:] {
 				if later.name == "cors" {
-					return deadCors(later.cors, h, "comes right before it in the same route", "", true)
+					return deadCors(later.cors, corsBefore{handler: h}, "it comes right before it in the same route", "", true)
 				}
 			}
 		}
@@ -152,11 +152,13 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 			return neverRuns(h, name)
 		}
 		same := "it comes first in the same route"
+		var shared []string
 		if l := pathLevelOf(route.matchers, false); l.known && !l.all {
 			// Caddy merges site-level directives with equal matchers into one route.
 			same += " (for " + strings.Join(l.paths, " ") + ")"
+			shared = l.paths
 		}
-		if err := scanBefore(route.handlers[:at], nil, k, same, h, &before, &rewritten); err != nil {
+		if err := scanBefore(route.handlers[:at], nil, shared, k, same, h, &before, &rewritten); err != nil {
 			return err
 		}
 	}
@@ -171,7 +173,7 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 			if paths := innermostPaths(mine); len(paths) > 0 {
 				where = paths[0]
 			}
-			return deadCors(h, other.handler, reason, where, other.sibling && other.level == len(levels)-1)
+			return deadCors(h, other, reason, where, other.sibling && other.level == len(levels)-1)
 		}
 		pl.followsCors = true
 	}
@@ -184,7 +186,8 @@ type corsBefore struct {
 	handler *Handler
 	cover   []pathLevel
 	level   int
-	sibling bool   // a direct handler of an earlier route of the same list
+	paths   []string // the path matcher of its route, if any, for the fix
+	sibling bool     // a direct handler of an earlier route of the same list
 	why     string // why it runs for every request this one sees, when no matcher of its own stops it
 }
 
@@ -303,9 +306,16 @@ func coverLevelOf(sets []matcherSet, rewritten bool) pathLevel {
 // among them are recorded, deferred header operations on CORS headers or
 // Vary are refused, and path rewrites noted. cover is the path matchers
 // the handlers need to run, beyond those this handler shares.
-func scanBefore(handlers []handlerView, sets []matcherSet, level int, why string, h *Handler, before *[]corsBefore, rewritten *bool) error {
+func scanBefore(handlers []handlerView, sets []matcherSet, paths []string, level int, why string, h *Handler, before *[]corsBefore, rewritten *bool) error {
 	cover := []pathLevel{coverLevelOf(sets, *rewritten)}
-	return scanHandlers(handlers, cover, true, level, why, h, before, rewritten)
+	n := len(*before)
+	err := scanHandlers(handlers, cover, true, level, why, h, before, rewritten)
+	for i := n; i < len(*before); i++ {
+		if (*before)[i].sibling {
+			(*before)[i].paths = paths
+		}
+	}
+	return err
 }
 
 func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level int, why string, h *Handler, before *[]corsBefore, rewritten *bool) error {
@@ -678,7 +688,8 @@ func viewRawHandler(raw json.RawMessage) handlerView {
 	return hv
 }
 
-func deadCors(inner, outer *Handler, reason, path string, siblings bool) error {
+func deadCors(inner *Handler, other corsBefore, reason, path string, siblings bool) error {
+	outer := other.handler
 	if siblings {
 		return fmt.Errorf("cors: the cors handler for %s would never decide: the cors handler for %s runs before it for every request it would see (%s); "+
 			"merge them into one cors, or give the first a matcher that leaves the other requests to the second",
@@ -690,7 +701,7 @@ func deadCors(inner, outer *Handler, reason, path string, siblings bool) error {
 	}
 	return fmt.Errorf("cors: the cors handler for %s would never decide: the cors handler for %s runs before it for every request it would see (%s), answers their preflights and sets their CORS headers; "+
 		"write both at the site level and give the more specific one a matcher, e.g. `cors %s %s` beside `cors %s` (Caddy puts the most specific first, and the first that matches decides)",
-		quoteOrigins(inner), quoteOrigins(outer), reason, matcher, strings.Join(allowedOrigins(inner), " "), strings.Join(allowedOrigins(outer), " "))
+		quoteOrigins(inner), quoteOrigins(outer), reason, matcher, strings.Join(allowedOrigins(inner), " "), strings.Join(append(other.paths, allowedOrigins(outer)...), " "))
 }
 
 func neverRuns(h *Handler, name string) error {

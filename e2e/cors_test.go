@@ -134,7 +134,26 @@ https://api.example.localhost:{{.Port}} {
 		Access-Control-Allow-Headers *
 	}
 
-	reverse_proxy {{.Backend}}
+	# Neighbours of cors that write CORS headers of their own: a deferred
+	# header, and a header on a response that no handler writes (the
+	# backend never sees /unwritten/). cors keeps its policy on both.
+	cors /deferred-header/* {{.App}} {
+		credentials
+	}
+	header /deferred-header/* {
+		>Access-Control-Allow-Origin {http.request.header.Origin}
+		>Access-Control-Allow-Credentials true
+	}
+	cors /unwritten/* {{.App}} {
+		credentials
+	}
+	header /unwritten/* {
+		Access-Control-Allow-Origin {http.request.header.Origin}
+		Access-Control-Allow-Credentials true
+	}
+
+	@proxied not path /unwritten/*
+	reverse_proxy @proxied {{.Backend}}
 }
 `))
 
@@ -342,6 +361,26 @@ var crossOriginCalls = []crossOriginCall{
 		want: seen{Preflights: []int{204}, Received: []string{"OPTIONS"}},
 		wantIfWildcardCoversAuthorization: &seen{Allowed: true, Status: 200, Body: "GET /hand-written/authorization\nAuthorization: Bearer t0ken\n",
 			Readable: plainHeaders, Preflights: []int{204}, Received: []string{"OPTIONS", "GET"}},
+	},
+	{
+		name: "a deferred header that echoes the Origin does not let another site read with credentials",
+		page: evilHost, login: true, path: "/deferred-header/me", init: `{credentials: "include"}`,
+		want: seen{Received: []string{"GET"}},
+	},
+	{
+		name: "beside a deferred header that echoes the Origin, the listed origin reads with credentials",
+		page: appHost, login: true, path: "/deferred-header/me", init: `{credentials: "include"}`,
+		want: seen{Allowed: true, Status: 200, Body: "GET /deferred-header/me\nCookie: session=s3cret\n", Readable: plainHeaders, Received: []string{"GET"}},
+	},
+	{
+		name: "a header that echoes the Origin on a response no handler writes does not let another site read with credentials",
+		page: evilHost, login: true, path: "/unwritten/me", init: `{credentials: "include"}`,
+		want: seen{},
+	},
+	{
+		name: "on a response no handler writes, the listed origin reads with credentials",
+		page: appHost, login: true, path: "/unwritten/me", init: `{credentials: "include"}`,
+		want: seen{Allowed: true, Status: 200, Readable: []string{"content-length"}},
 	},
 }
 
