@@ -188,7 +188,7 @@ type corsBefore struct {
 	level   int
 	paths   []string // the path matcher of its route, if any, for the fix
 	sibling bool     // a direct handler of an earlier route of the same list
-	why     string // why it runs for every request this one sees, when no matcher of its own stops it
+	why     string   // why it runs for every request this one sees, when no matcher of its own stops it
 }
 
 // A pathLevel is what one route's matchers let through, by path: the
