@@ -45,9 +45,14 @@ exit status.
 --timeout bounds each request; --max-time bounds the whole check, with
 its preflights, probes and up to 20 redirects.
 
-Exit status: 0 when a browser would let the script read the response, 1
-when it would block the call, 2 on a usage or network error. Warnings do
-not change it.`,
+Where browser engines differ (Firefox and WebKit preflight a preflighted
+call that a 303 redirects to another origin; Chromium, as the Fetch
+standard says, does not), the verdict is the standard's and the engines
+that block the call anyway are named after it ("blocked_in" in --json).
+
+Exit status: 0 when every browser would let the script read the response,
+1 when one would block the call, 2 on a usage or network error. Warnings
+do not change it.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().StringP("origin", "o", "", "Origin of the page whose script makes the call, such as https://app.example.com (required)")
 			cmd.Flags().StringP("method", "X", "", "Method the script uses (default GET, or POST with --data)")
@@ -127,7 +132,7 @@ func runCorsCheck(fs caddycmd.Flags, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return usage("%v", err)
 	}
-	if !report.Allowed() {
+	if !report.Allowed() || len(report.BlockedIn) > 0 {
 		return 1
 	}
 	return 0

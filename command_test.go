@@ -684,3 +684,56 @@ func suggestedDirectives(t *testing.T, fix string) []string {
 		directives = append(directives, head+" {\n\t"+strings.Join(lines, "\n\t")+"\n}")
 	}
 }
+
+// TestCorsCheckRedirectAfterPreflight: a PUT that passes its preflight and
+// is answered with a 303 to another origin becomes a GET there, which needs
+// no preflight; Firefox and WebKit send one anyway (e2e:
+// TestRedirectAfterPreflight). cors-check says so, and names them when that
+// preflight fails.
+func TestCorsCheckRedirectAfterPreflight(t *testing.T) {
+	startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	cors /redirect/* https://app.example.com {
+		methods GET PUT
+	}
+	redir /redirect/answered http://127.0.0.1:%d/answered 303
+	redir /redirect/refused http://127.0.0.1:%d/refused 303
+}
+:%d {
+	header Access-Control-Allow-Origin *
+	@refusedPreflight {
+		method OPTIONS
+		path /refused
+	}
+	respond @refusedPreflight 405
+	respond "landed"
+}`, backendPort, backendPort, backendPort))
+	for _, tt := range []struct {
+		path      string
+		blockedIn []string
+		result    check.Result
+	}{
+		{"/redirect/answered", nil, check.Info},
+		{"/redirect/refused", []string{"Firefox", "WebKit (Safari)"}, check.Warn},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			u, err := check.ParseURL(siteURL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := check.NewClient()
+			client.Timeout = 10 * time.Second
+			rep, err := check.Run(context.Background(), client, check.Request{URL: u, Origin: "https://app.example.com", Method: "PUT"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Allowed() || !slices.Equal(rep.BlockedIn, tt.blockedIn) {
+				t.Errorf("verdict %s, blocked in %q; want allowed, blocked in %q", rep.Verdict, rep.BlockedIn, tt.blockedIn)
+			}
+			i := slices.IndexFunc(rep.Steps, func(s check.Step) bool { return s.Check == "preflight-after-redirect" })
+			if i < 0 || rep.Steps[i].Result != tt.result || !strings.Contains(rep.Steps[i].Detail, "Firefox and WebKit (Safari) send one anyway") {
+				t.Errorf("no %s step preflight-after-redirect that names Firefox in %+v", tt.result, rep.Steps)
+			}
+		})
+	}
+}

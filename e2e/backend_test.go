@@ -68,6 +68,10 @@ func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/proxied/"):
 		// An application that does its own CORS, badly, behind Caddy.
 		h.Set("Access-Control-Allow-Origin", "*")
+	case strings.HasPrefix(r.URL.Path, "/redirect/") && r.Method != http.MethodOptions:
+		// "See other": a PUT that answers with a GET elsewhere.
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusSeeOther)
+		return
 	}
 	if r.Method == http.MethodOptions {
 		// Only preflights that cors passes through (preflight_passthrough) get here.

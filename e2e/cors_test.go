@@ -14,9 +14,10 @@ import (
 
 // The stack's host names.
 const (
-	appHost  = "app.example.localhost" // the page that the API allows
-	evilHost = "app.evil.localhost"    // a page on another site
-	apiHost  = "api.example.localhost" // the API
+	appHost    = "app.example.localhost"    // the page that the API allows
+	evilHost   = "app.evil.localhost"       // a page on another site
+	apiHost    = "api.example.localhost"    // the API
+	targetHost = "target.example.localhost" // where the API redirects to
 )
 
 type stackConfig struct {
@@ -152,8 +153,28 @@ https://api.example.localhost:{{.Port}} {
 		Access-Control-Allow-Credentials true
 	}
 
+	# A PUT that the backend answers with a 303 to another origin
+	# (TestRedirectAfterPreflight).
+	cors /redirect/* {{.App}} {
+		methods GET PUT
+	}
+
 	@proxied not path /unwritten/*
 	reverse_proxy @proxied {{.Backend}}
+}
+
+# Where /redirect/ leads: another origin, with CORS headers written by hand
+# that allow any origin (after two origins, the browser sends Origin: null).
+# On /refused/ it answers preflights with 405.
+https://target.example.localhost:{{.Port}} {
+	import loopback
+	header Access-Control-Allow-Origin *
+	@refusedPreflight {
+		method OPTIONS
+		path /refused/*
+	}
+	respond @refusedPreflight 405
+	reverse_proxy {{.Backend}}
 }
 `))
 
@@ -575,4 +596,50 @@ func TestProxiedAllowOriginAtTheServer(t *testing.T) {
 	if got := through.Values("Access-Control-Allow-Credentials"); !slices.Equal(got, []string{"true"}) {
 		t.Errorf("through Caddy, Access-Control-Allow-Credentials is %q, want [\"true\"]", got)
 	}
+}
+
+// redirectCases are the cases of TestRedirectAfterPreflight: a PUT from the
+// listed origin passes its preflight, and the API answers it with a 303 to
+// another origin, which turns it into a GET that needs no preflight of its
+// own. Engines differ on whether they preflight it anyway
+// (engine.preflightsAfterRedirect).
+var redirectCases = []struct {
+	name   string
+	target string // path on the target: /refused/ answers preflights with 405
+}{
+	{"the target answers preflights", "/landing/"},
+	{"the target refuses preflights", "/refused/"},
+}
+
+// TestRedirectAfterPreflight measures what each engine does with a
+// preflighted call redirected by a 303 to another origin: whether it sends
+// a preflight for the redirected GET, and so whether the call fails where
+// the target refuses preflights.
+func TestRedirectAfterPreflight(t *testing.T) {
+	s := needStack(t)
+	api, app, target := s.origin(apiHost), s.origin(appHost), s.origin(targetHost)
+	inEveryEngine(t, func(t *testing.T, e *engine, b browser) {
+		for _, c := range redirectCases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				notePassed(t, e)
+				landing := uniquePath(c.target+"x", e)
+				from := uniquePath("/redirect/x", e)
+				tb := openTab(t, b)
+				tb.open(app + "/")
+				args := "API + " + jsString(from+"?to="+target+landing) + `, {method: "PUT"}`
+				got := tb.fetch(api, args)
+				received := s.backend.methodsReceived(landing)
+				preflighted := slices.Contains(received, "OPTIONS") || c.target == "/refused/" && !slices.Contains(received, "GET")
+				if preflighted != e.preflightsAfterRedirect {
+					t.Errorf("%s sent a preflight for the redirected GET: %v, want %v (target received %q, fetch %v)",
+						e.title, preflighted, e.preflightsAfterRedirect, received, got)
+				}
+				wantAllowed := c.target == "/landing/" || !e.preflightsAfterRedirect
+				if got.Allowed != wantAllowed {
+					t.Errorf("fetch(%s): allowed = %v, want %v (%v; target received %q)", args, got.Allowed, wantAllowed, got, received)
+				}
+			})
+		}
+	})
 }

@@ -43,6 +43,11 @@ type engine struct {
 	// alike; Firefox keeps the cookie for the API's own site (Total Cookie
 	// Protection).
 	sendsThirdPartyCookies bool
+	// preflightsAfterRedirect: a preflighted call that a 303 turns into a GET
+	// to another origin gets a preflight for that GET too, although a GET
+	// without unsafe headers needs none (the Fetch standard sends none).
+	// TestRedirectAfterPreflight checks it.
+	preflightsAfterRedirect bool
 
 	once    sync.Once
 	browser browser
@@ -68,7 +73,8 @@ var engines = []*engine{
 		needs: []need{{firefoxPath, "firefox-esr"}},
 		start: startFirefox,
 
-		maxAgeCap: 24 * time.Hour,
+		maxAgeCap:               24 * time.Hour,
+		preflightsAfterRedirect: true,
 	},
 	{
 		name: "webkit", title: "WebKitGTK (MiniBrowser)", drivenBy: "WebDriver (WebKitWebDriver), under Xvfb", versionParts: 2,
@@ -80,7 +86,8 @@ var engines = []*engine{
 		// MiniBrowser leaves Intelligent Tracking Prevention off, as
 		// WebKitGTK does by default; with --enable-itp it sends no
 		// third-party cookie, like Safari, which has ITP on.
-		sendsThirdPartyCookies: true,
+		sendsThirdPartyCookies:  true,
+		preflightsAfterRedirect: true,
 	},
 }
 

@@ -26,6 +26,7 @@ var readmeTests = []struct {
 	{"TestCrossOriginCalls", len(crossOriginCalls), "calls"},
 	{"TestPreflightCache", len(preflightCacheCases), "cases"},
 	{"TestThirdPartyCookie", 1, "call"},
+	{"TestRedirectAfterPreflight", len(redirectCases), "cases"},
 	{"TestDemoPage", 1, "page"},
 }
 
@@ -117,6 +118,10 @@ func engineTable() (table string, complete bool) {
 		{"A credentialed call from another site carries the cookie the API set when visited directly (a third-party cookie, `SameSite=None; Secure`)",
 			func(e *engine) string {
 				return map[bool]string{false: "no", true: "yes"}[e.sendsThirdPartyCookies]
+			}},
+		{"A preflighted `PUT` answered with `303` to another origin: the redirected `GET` gets a preflight too, so the call fails where that origin refuses preflights",
+			func(e *engine) string {
+				return map[bool]string{false: "no", true: "yes"}[e.preflightsAfterRedirect]
 			}},
 		{"Longest `Access-Control-Max-Age` honoured (`TestMaxAgeCaps`, opt-in)",
 			func(e *engine) string { return fmt.Sprintf("%d s", int(e.maxAgeCap.Seconds())) }},

@@ -332,7 +332,7 @@ func startStack() (*stack, error) {
 		return s.client, nil
 	}
 	err = s.caddy.waitServing(client, s.origin("app.example.localhost")+"/",
-		s.origin("app.evil.localhost")+"/", s.origin("api.example.localhost")+"/login")
+		s.origin("app.evil.localhost")+"/", s.origin("api.example.localhost")+"/login", s.origin(targetHost)+"/")
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,9 @@ type Report struct {
 	// browser will not send or store, and response headers set on the
 	// request. The verdict does not count them.
 	Warnings []Step `json:"warnings,omitempty"`
+	// BlockedIn names the engines that block a call the verdict allows,
+	// where engines differ (see the warnings).
+	BlockedIn []string `json:"blocked_in,omitempty"`
 }
 
 // Allowed reports whether a browser lets the script read the response.

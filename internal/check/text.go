@@ -41,7 +41,10 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	b.WriteString("\n")
-	if r.Allowed() {
+	if r.Allowed() && len(r.BlockedIn) > 0 {
+		fmt.Fprintf(&b, "ALLOWED, except in %s: a browser lets the script on %s read this response (status %d); %s blocks it (see the warning).\n",
+			strings.Join(r.BlockedIn, " and "), r.Origin, r.Status, strings.Join(r.BlockedIn, " and "))
+	} else if r.Allowed() {
 		fmt.Fprintf(&b, "ALLOWED: a browser lets the script on %s read this response (status %d).\n", r.Origin, r.Status)
 	} else if r.Failure != nil {
 		fmt.Fprintf(&b, "BLOCKED: a browser blocks this call: %s %s: %s\n", r.Failure.Phase, r.Failure.Check, r.Failure.Detail)
