@@ -254,6 +254,8 @@ func TestJSONConfigIsValidatedOnLoad(t *testing.T) {
 		{"empty origin_regexps", `{"handler":"cors","origins":["https://app.example.com"],"origin_regexps":[]}`, `origin_regexps: [] is empty`},
 		{"empty methods", `{"handler":"cors","origins":["https://app.example.com"],"methods":[]}`, `methods: [] is empty`},
 		{"empty headers", `{"handler":"cors","origins":["https://app.example.com"],"headers":[]}`, `headers: [] is empty`},
+		{"null origins", `{"handler":"cors","origins":null}`, `origins: null is not a list`},
+		{"null expose_headers", `{"handler":"cors","origins":["https://app.example.com"],"expose_headers":null}`, `expose_headers: null is not a list`},
 		{"regexp with unescaped dots and credentials", `{"handler":"cors","origin_regexps":["https://app.example.com"],"credentials":true}`, `has an unescaped \".\" in the host`},
 	}
 	for _, tt := range tests {

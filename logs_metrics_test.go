@@ -240,3 +240,34 @@ func TestNoOriginsWarns(t *testing.T) {
 		})
 	}
 }
+
+// TestDifferentErrorPolicyWarns: a cors in handle_errors configured unlike
+// the site's own makes error responses follow another policy; Caddy loads
+// it (it may be meant) and says so at load. The same snippet does not warn.
+func TestDifferentErrorPolicyWarns(t *testing.T) {
+	const warning = "in handle_errors is configured unlike every cors handler of the site's routes"
+	for _, tt := range []struct {
+		name, errorPolicy string
+		warns             bool
+	}{
+		{"another policy", "cors https://other.example.com", true},
+		{"the same policy", "cors https://app.example.com", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "caddy.log")
+			startCaddy(t, fmt.Sprintf(`
+:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		%s
+		respond "error page"
+	}
+}`, tt.errorPolicy), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+			b, _ := os.ReadFile(logFile)
+			if got := strings.Contains(string(b), warning); got != tt.warns {
+				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@
 package cors
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -120,6 +121,9 @@ type Handler struct {
 	// Anyone can register a site under a public suffix. Default: false.
 	AllowPublicSuffixWildcards bool `json:"allow_public_suffix_wildcards,omitempty"`
 
+	// nullLists are the list fields that the JSON config gave as null.
+	nullLists []string
+
 	policy  *policy
 	logger  *zap.Logger
 	metrics *metrics // nil unless Caddy's metrics are enabled
@@ -149,13 +153,47 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	for _, w := range warnings {
 		h.logger.Warn(w)
 	}
-	if h.placement, err = place(ctx, h); err != nil {
+	var placeWarnings []string
+	if h.placement, placeWarnings, err = place(ctx, h); err != nil {
 		return err
+	}
+	for _, w := range placeWarnings {
+		h.logger.Warn(w)
 	}
 	h.policy = p
 	h.metrics, err = newMetrics(ctx)
 	h.explain = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
+}
+
+// UnmarshalJSON reads the handler's JSON as Caddy does, strictly (an unknown
+// field is an error), and notes the list fields given as null: Go writes a
+// nil slice as null, so a config generator whose origins are unset writes
+// "origins": null, which must not pass for "leave it out" (any origin).
+func (h *Handler) UnmarshalJSON(b []byte) error {
+	type plain Handler // without this method
+	var whole struct {
+		*plain
+		// Caddy removes the module's inline key before decoding; JSON
+		// read from a route by the placement check still has it.
+		Handler string `json:"handler"`
+	}
+	whole.plain = (*plain)(h)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&whole); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	for _, name := range []string{"origins", "origin_regexps", "methods", "headers", "expose_headers"} {
+		if v, ok := fields[name]; ok && string(bytes.TrimSpace(v)) == "null" {
+			h.nullLists = append(h.nullLists, name)
+		}
+	}
+	return nil
 }
 
 // Duration is a length of time. In JSON it reads what caddy.Duration reads
@@ -199,6 +237,7 @@ func (d Duration) String() string {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+	_ json.Unmarshaler            = (*Handler)(nil)
 	_ json.Marshaler              = Duration(0)
 	_ json.Unmarshaler            = (*Duration)(nil)
 )

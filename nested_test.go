@@ -258,6 +258,98 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		respond "not implemented"
 	}
 }`, []string{`handle_errors changes Access-Control-Allow-Origin with header but has no cors of its own`}},
+		{"handle_errors that invokes a named route without cors", `&(error-pages) {
+	reverse_proxy 127.0.0.1:1
+}
+:{$SITE_PORT} {
+	cors https://app.example.com {
+		credentials
+	}
+	error 500
+	handle_errors {
+		invoke error-pages
+	}
+}`, []string{`handle_errors runs invoke, which may set CORS headers of its own, but has no cors of its own`}},
+		{"handle_errors with templates without cors", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		templates
+		respond "error"
+	}
+}`, []string{`handle_errors runs templates, which may set CORS headers of its own, but has no cors of its own`}},
+		{"handle_errors with intercept without cors", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		intercept {
+			handle_response {
+				respond "intercepted"
+			}
+		}
+		respond "error"
+	}
+}`, []string{`handle_errors runs intercept`}},
+		{"handle_errors with a header named by a placeholder", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		vars h Access-Control-Allow-Origin
+		header {vars.h} https://evil.example.net
+		respond "error"
+	}
+}`, []string{`handle_errors changes {http.vars.h} with header`}},
+		{"invoke before cors in a route", `&(backend) {
+	reverse_proxy 127.0.0.1:1
+}
+:{$SITE_PORT} {
+	route {
+		invoke backend
+		cors https://app.example.com
+	}
+}`, []string{`the invoke handler runs before the cors handler for \"https://app.example.com\"`, "write cors before it"}},
+		{"templates before cors in a route", `:{$SITE_PORT} {
+	route {
+		templates
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`the templates handler runs before the cors handler`}},
+		{"intercept before cors in a route", `:{$SITE_PORT} {
+	route {
+		intercept {
+			handle_response {
+				respond "intercepted"
+			}
+		}
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`the intercept handler runs before the cors handler`}},
+		{"forward_auth before cors in a route", `:{$SITE_PORT} {
+	route {
+		forward_auth 127.0.0.1:1 {
+			uri /auth
+		}
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`the reverse_proxy with handle_response (forward_auth is one) handler runs before the cors handler`}},
+		{"a deferred header named by a placeholder before cors in a route", `:{$SITE_PORT} {
+	vars h Access-Control-Allow-Origin
+	route {
+		header >{vars.h} https://evil.example.net
+		cors https://app.example.com
+		respond "ok"
+	}
+}`, []string{`a header handler that changes {http.vars.h} when the response is written runs before`}},
+		{"a cors under handle_path suggests no path the prefix was stripped from", `:{$SITE_PORT} {
+	cors /api/* https://*.example.com
+	handle_path /api/* {
+		cors /admin/* https://admin.example.com
+		respond "ok"
+	}
+}`, []string{"e.g. `cors \\u003cmatcher\\u003e https://admin.example.com` beside `cors /api/* https://*.example.com`"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,6 +357,52 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 				loadError(t, tt.sites, want)
 			}
 		})
+	}
+}
+
+// TestNeighboursThatLoad: sites on one port whose error routes are their
+// own, and a report-only policy before an enforcing one, load and work.
+func TestNeighboursThatLoad(t *testing.T) {
+	startCaddy(t, `
+http://a.localhost:{$SITE_PORT} {
+	cors https://app.example.com
+	respond "a"
+}
+http://b.localhost:{$SITE_PORT} {
+	error 500
+	handle_errors {
+		header X-Error-Page yes
+		respond "b error" 500
+	}
+}
+http://c.localhost:{$SITE_PORT} {
+	cors https://new.example.com {
+		report_only
+	}
+	cors https://app.example.com
+	respond "c"
+}`)
+	for _, tt := range []struct {
+		host, origin, allowOrigin, body string
+		status                          int
+	}{
+		{"a.localhost", appOrigin, appOrigin, "a", 200},
+		{"b.localhost", appOrigin, "", "b error", 500},
+		{"c.localhost", appOrigin, appOrigin, "c", 200},
+		{"c.localhost", "https://new.example.com", "", "c", 200},
+	} {
+		req, _ := http.NewRequest("GET", siteURL+"/", nil)
+		req.Host = tt.host
+		req.Header.Set("Origin", tt.origin)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.allowOrigin || resp.StatusCode != tt.status || string(body) != tt.body {
+			t.Errorf("%s from %s: %d %q, Access-Control-Allow-Origin %q; want %d %q, %q", tt.host, tt.origin, resp.StatusCode, body, got, tt.status, tt.body, tt.allowOrigin)
+		}
 	}
 }
 

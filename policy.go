@@ -210,6 +210,9 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 			fail(l.name, `[] is empty; list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
 		}
 	}
+	for _, name := range h.nullLists {
+		fail(name, `null is not a list; list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
+	}
 	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
 		p.anyOrigin = true
 	}

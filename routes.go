@@ -1,14 +1,19 @@
 package cors
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/fileserver"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 )
 
 // Where this handler sits among the http app's routes decides whether its
@@ -48,11 +53,12 @@ type level struct {
 	current int // the route this handler is in
 }
 
-func place(ctx caddy.Context, h *Handler) (placement, error) {
+func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 	var pl placement
 	var app *caddyhttp.App
 	var levels []level // outermost first
 	var first []caddyhttp.RouteList
+	var warnings []string
 	lineage := ctx.Modules()
 	for _, m := range lineage {
 		switch m := m.(type) {
@@ -61,6 +67,9 @@ func place(ctx caddy.Context, h *Handler) (placement, error) {
 			for _, srv := range m.Servers {
 				if srv.Errors != nil && !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
 					pl.inErrorRoutes = true
+					if !h.ReportOnly {
+						warnings = differentPolicy(srv, h)
+					}
 				}
 				for _, routes := range serverRoutes(srv) {
 					if current := firstRaw(routes); current > 0 {
@@ -98,12 +107,46 @@ func place(ctx caddy.Context, h *Handler) (placement, error) {
 		}
 	}
 	if app == nil {
-		return pl, nil // not provisioned by Caddy's http app (tests, benchmarks)
+		return pl, nil, nil // not provisioned by Caddy's http app (tests, benchmarks)
 	}
 	if err := checkErrorRoutes(ctx, app); err != nil {
-		return pl, err
+		return pl, nil, err
 	}
-	return pl, placeAmong(levels, h, &pl)
+	return pl, warnings, placeAmong(levels, h, &pl)
+}
+
+// differentPolicy warns when h, in the error routes of srv, is configured
+// unlike every enforcing cors handler of the primary routes: error
+// responses then follow another policy than the rest of the site.
+func differentPolicy(srv *caddyhttp.Server, h *Handler) []string {
+	var others []string
+	for _, c := range allCors(viewRoutes(srv.Routes)) {
+		if sameConfig(c, h) {
+			return nil
+		}
+		others = append(others, quoteOrigins(c))
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
+		"import the same snippet in both places if that is not what you meant", quoteOrigins(h), strings.Join(others, "; "))}
+}
+
+// allCors returns the enforcing cors handlers in routes.
+func allCors(routes []routeView) []*Handler {
+	var found []*Handler
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			switch {
+			case hv.name == "cors" && !hv.cors.ReportOnly:
+				found = append(found, hv.cors)
+			case hv.name == "subroute":
+				found = append(found, allCors(hv.routes)...)
+			}
+		}
+	}
+	return found
 }
 
 // placeAmong checks this handler against what runs before it on its levels.
@@ -136,12 +179,12 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		// the subroute that leads to it).
 		at := len(route.handlers)
 		for i, hv := range route.handlers {
-			if (innermost && hv.name == "cors") || (!innermost && hv.name == "subroute" && containsCors(hv.routes)) {
+			if (innermost && hv.name == "cors" && sameConfig(hv.cors, h)) || (!innermost && hv.name == "subroute" && containsCors(hv.routes)) {
 				at = i
 				break
 			}
 		}
-		if innermost && at < len(route.handlers) {
+		if innermost && at < len(route.handlers) && !h.ReportOnly {
 			for _, later := range route.handlers[at+1:] {
 				if later.name == "cors" {
 					return deadCors(later.cors, corsBefore{handler: h}, "it comes right before it in the same route", "", true)
@@ -240,9 +283,15 @@ func (c corsBefore) covers(mine []pathLevel) (string, bool) {
 	return strings.Join(reasons, "; "), true
 }
 
+// innermostPaths returns the paths of the innermost route with a path
+// matcher, or nil if that route's matcher is not only paths, or comes after
+// a path rewrite (handle_path strips a prefix): then no path is suggested.
 func innermostPaths(levels []pathLevel) []string {
 	for i := len(levels) - 1; i >= 0; i-- {
-		if levels[i].known && !levels[i].all {
+		if !levels[i].all {
+			if !levels[i].known {
+				return nil
+			}
 			return levels[i].paths
 		}
 	}
@@ -332,6 +381,13 @@ func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level 
 			}
 		case "rewrite":
 			*rewritten = true
+		case "reverse_proxy":
+			if hv.handlesResponse {
+				return runsBefore(h, "reverse_proxy with handle_response (forward_auth is one)")
+			}
+		case "static_response", "error", "file_server", "acme_server", "metrics":
+			// Responders: they answer the requests they match without
+			// going on to cors (see responder), and change no response.
 		case "subroute":
 			for _, r := range hv.routes {
 				// Even a terminal route goes on to what follows the subroute.
@@ -340,9 +396,30 @@ func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level 
 					return err
 				}
 			}
+		default:
+			if !passive[hv.name] {
+				return runsBefore(h, hv.name)
+			}
 		}
 	}
 	return nil
+}
+
+// passive are the handlers that change no response header after the next
+// handler has written it, and set no CORS header: they may run before cors,
+// and in handle_errors without one. (encode adds Vary: Accept-Encoding
+// beside the others; authentication answers 401 with WWW-Authenticate.)
+// Any other handler, third-party ones included, may wrap the response and
+// change it after cors decided (templates, intercept, invoke of a named
+// route, reverse_proxy's handle_response ...), so cors must run before it.
+var passive = map[string]bool{
+	"vars": true, "map": true, "rewrite": true, "request_body": true, "log_append": true,
+	"tracing": true, "encode": true, "authentication": true, "push": true, "timeouts": true,
+}
+
+func runsBefore(h *Handler, name string) error {
+	return fmt.Errorf("cors: the %s handler runs before the cors handler for %s and may answer requests, or change responses after cors decided, with CORS headers of its own; "+
+		"run cors first: in a route block, write cors before it; for a directive that Caddy orders before cors, add a global option `order <directive> after cors`", name, quoteOrigins(h))
 }
 
 // wrapsCORSHeader returns the first CORS header or Vary that response
@@ -373,6 +450,9 @@ func touchedCORSHeader(ops *headers.HeaderOps) string {
 	}
 	names = append(names, ops.Delete...)
 	for _, pattern := range names {
+		if strings.Contains(pattern, "{") {
+			return pattern // a placeholder may name any header
+		}
 		for _, name := range append(responseHeaders[:], "Vary") {
 			if headerPatternMatches(pattern, name) {
 				return name
@@ -404,8 +484,12 @@ func headerPatternMatches(pattern, name string) bool {
 func responder(handlers []handlerView) string {
 	for _, hv := range handlers {
 		switch hv.name {
-		case "static_response", "reverse_proxy", "error", "acme_server":
+		case "static_response", "error", "acme_server":
 			return hv.name
+		case "reverse_proxy":
+			if !hv.handlesResponse {
+				return hv.name
+			}
 		case "file_server":
 			if !hv.passThru {
 				return hv.name
@@ -430,11 +514,27 @@ func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
 			continue
 		}
 		ctx.OnCancel(func() { checkedServers.Delete(srv) })
-		primary := enforcingCors(viewRoutes(srv.Routes))
+		// Sites on one port share the server's error routes; each site's
+		// are scoped to its hosts, so only those that share a host with a
+		// site that has cors are checked.
+		var primary *Handler
+		var corsHosts [][]string // the hosts of each route with cors; nil: any host
+		for _, r := range viewRoutes(srv.Routes) {
+			if c := enforcingCors([]routeView{r}); c != nil {
+				primary = cmp.Or(primary, c)
+				corsHosts = append(corsHosts, hostsOf(r))
+			}
+		}
 		if primary == nil {
 			continue
 		}
-		if what, _ := unguarded(viewRoutes(srv.Errors.Routes), false); what != "" {
+		var errorRoutes []routeView
+		for _, r := range viewRoutes(srv.Errors.Routes) {
+			if slices.ContainsFunc(corsHosts, func(hosts []string) bool { return hostsOverlap(hosts, hostsOf(r)) }) {
+				errorRoutes = append(errorRoutes, r)
+			}
+		}
+		if what, _ := unguarded(errorRoutes, false); what != "" {
 			return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
 				"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", what, quoteOrigins(primary))
 		}
@@ -464,12 +564,21 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 				if name := touchedCORSHeader(responseOps(hv.response)); name != "" {
 					return fmt.Sprintf("changes %s with header", name), false
 				}
+			case "static_response":
+				if name := touchedCORSHeader(&headers.HeaderOps{Set: hv.staticHeaders}); name != "" {
+					return fmt.Sprintf("responds with a %s header", name), false
+				}
+			case "error", "file_server", "acme_server", "metrics":
 			case "subroute":
 				what, inner := unguarded(hv.routes, false)
 				if what != "" {
 					return what, false
 				}
 				g = inner
+			default:
+				if !passive[hv.name] {
+					return fmt.Sprintf("runs %s, which may set CORS headers of its own,", hv.name), false
+				}
 			}
 		}
 		if g && len(r.matchers) == 0 {
@@ -477,6 +586,35 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 		}
 	}
 	return "", guarded
+}
+
+// hostsOf returns the host patterns a route is limited to, or nil when it
+// may match any host.
+func hostsOf(r routeView) []string {
+	var hosts []string
+	for _, s := range r.matchers {
+		if s.hosts == nil {
+			return nil
+		}
+		hosts = append(hosts, s.hosts...)
+	}
+	return hosts
+}
+
+// hostsOverlap reports whether two host lists (nil: any host) may share a
+// request; a pattern with a placeholder or wildcard is taken to overlap.
+func hostsOverlap(a, b []string) bool {
+	if a == nil || b == nil {
+		return true
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if strings.EqualFold(x, y) || strings.ContainsAny(x, "*{") || strings.ContainsAny(y, "*{") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func responseOps(ops *headers.RespHeaderOps) *headers.HeaderOps {
@@ -503,16 +641,22 @@ func enforcingCors(routes []routeView) *Handler {
 	return nil
 }
 
+// sameConfig reports whether two cors handlers have the same configuration.
+func sameConfig(a, b *Handler) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
 // holds reports whether handlers, or their subroutes, have a cors handler
 // configured exactly as h.
 func holds(handlers []handlerView, h *Handler) bool {
-	mine, _ := json.Marshal(h)
 	var walk func([]handlerView) bool
 	walk = func(handlers []handlerView) bool {
 		for _, hv := range handlers {
 			switch hv.name {
 			case "cors":
-				if theirs, _ := json.Marshal(hv.cors); string(theirs) == string(mine) {
+				if sameConfig(hv.cors, h) {
 					return true
 				}
 			case "subroute":
@@ -573,6 +717,7 @@ type routeView struct {
 // and whether it has other matchers too.
 type matcherSet struct {
 	paths []string
+	hosts []string // host patterns; nil without a host matcher
 	other bool
 }
 
@@ -584,6 +729,10 @@ type handlerView struct {
 	routes   []routeView            // subroute
 	response *headers.RespHeaderOps // headers
 	passThru bool                   // file_server
+	// reverse_proxy with handle_response routes (forward_auth): it may go
+	// on to the next handler.
+	handlesResponse bool
+	staticHeaders   http.Header // static_response
 }
 
 func viewRoutes(routes caddyhttp.RouteList) []routeView {
@@ -604,6 +753,12 @@ func viewRoute(r caddyhttp.Route) routeView {
 				ms.paths = append(ms.paths, *p...)
 			case caddyhttp.MatchPath:
 				ms.paths = append(ms.paths, p...)
+			case *caddyhttp.MatchHost:
+				ms.hosts = append(ms.hosts, *p...)
+				ms.other = true
+			case caddyhttp.MatchHost:
+				ms.hosts = append(ms.hosts, p...)
+				ms.other = true
 			default:
 				ms.other = true
 			}
@@ -613,10 +768,14 @@ func viewRoute(r caddyhttp.Route) routeView {
 	for _, set := range r.MatcherSetsRaw {
 		var ms matcherSet
 		for name, raw := range set {
-			var paths []string
-			if name == "path" && json.Unmarshal(raw, &paths) == nil {
-				ms.paths = append(ms.paths, paths...)
-			} else {
+			var list []string
+			switch {
+			case name == "path" && json.Unmarshal(raw, &list) == nil:
+				ms.paths = append(ms.paths, list...)
+			case name == "host" && json.Unmarshal(raw, &list) == nil:
+				ms.hosts = append(ms.hosts, list...)
+				ms.other = true
+			default:
 				ms.other = true
 			}
 		}
@@ -640,24 +799,16 @@ func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
 		hv.routes = viewRoutes(handler.Routes)
 	case *headers.Handler:
 		hv.response = handler.Response
-	}
-	if hv.name == "file_server" {
-		hv.passThru = passesThrough(handler)
+	case *fileserver.FileServer:
+		hv.passThru = handler.PassThru
+	case *reverseproxy.Handler:
+		hv.handlesResponse = len(handler.HandleResponse) > 0
+	case caddyhttp.StaticResponse:
+		hv.staticHeaders = handler.Headers
+	case *caddyhttp.StaticResponse:
+		hv.staticHeaders = handler.Headers
 	}
 	return hv
-}
-
-// passesThrough reads file_server's pass_thru from its JSON, so that this
-// module does not import the file server.
-func passesThrough(handler any) bool {
-	b, err := json.Marshal(handler)
-	if err != nil {
-		return false
-	}
-	var fs struct {
-		PassThru bool `json:"pass_thru"`
-	}
-	return json.Unmarshal(b, &fs) == nil && fs.PassThru
 }
 
 func viewRawHandler(raw json.RawMessage) handlerView {
@@ -683,7 +834,23 @@ func viewRawHandler(raw json.RawMessage) handlerView {
 			hv.response = hh.Response
 		}
 	case "file_server":
-		hv.passThru = passesThrough(raw)
+		var fields struct {
+			PassThru bool `json:"pass_thru"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.passThru = fields.PassThru
+	case "reverse_proxy":
+		var fields struct {
+			HandleResponse []json.RawMessage `json:"handle_response"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.handlesResponse = len(fields.HandleResponse) > 0
+	case "static_response":
+		var fields struct {
+			Headers http.Header `json:"headers"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.staticHeaders = fields.Headers
 	}
 	return hv
 }
