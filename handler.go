@@ -99,9 +99,9 @@ func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyh
 func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant, vary string) error {
 	cw := writerPool.Get().(*corsWriter)
 	cw.ResponseWriter, cw.handler, cw.request, cw.grant, cw.vary = w, h, r, *g, vary
-	h.replaced(r, g.set(w.Header(), vary, h.explain))
-	err := next.ServeHTTP(cw, r)
 	hdr := w.Header()
+	h.replaced(r, g.set(hdr, vary, h.explain))
+	err := next.ServeHTTP(cw, r)
 	switch {
 	case !cw.wroteHeader:
 		h.replaced(r, g.enforce(hdr, vary))

@@ -34,8 +34,8 @@ func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) 
 // written) grants today: so "would break a caller that works today" is
 // the one field granted_today.
 func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, hdr http.Header, status int) {
-	if h.decidedBefore(r) {
-		return
+	if h.decidedBefore(r) || out == allowed && h.metrics == nil {
+		return // nothing to count or log
 	}
 	origin := r.Header.Get("Origin")
 	allowOrigin := hdr["Access-Control-Allow-Origin"]
