@@ -8,7 +8,8 @@
 //	                     responses, Vary, matchers, the order against other directives
 //	responses_test.go    responses other handlers write: errors, handle_errors,
 //	                     backends and header snippets that send CORS headers
-//	nested_test.go       several cors handlers: nesting refused, per-path siblings
+//	nested_test.go       where cors sits: nesting and siblings, what runs before it,
+//	                     handle_errors without cors, Caddy's provisioning order
 //	isolation_test.go    no response can change another's header values
 //	passthrough_test.go  streaming, upgrades, HTTP/2 and large bodies through cors
 //	hostile_test.go      hostile requests against a real Caddy; memory stays flat

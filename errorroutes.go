@@ -1,0 +1,194 @@
+package cors
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
+)
+
+// Error routes (handle_errors) run after the cors handlers of the primary
+// routes have returned, with Caddy's own response writer, so no cors
+// handler there enforces its policy on them: they must leave CORS headers
+// alone, or have a cors handler of their own.
+
+// checkErrorRoutes refuses error routes that could put CORS headers on a
+// response without a cors handler of their own, in a server whose primary
+// routes have an enforcing cors handler: the error routes run after that
+// handler has returned, so nothing would enforce its policy there.
+func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
+	for _, srv := range app.Servers {
+		if srv.Errors == nil || len(srv.Errors.Routes) == 0 || !hasRaw(srv.Routes) {
+			continue // nothing to check, or checked when its first cors loaded
+		}
+		// Once per server and config load: a site with a thousand cors
+		// handlers reads its routes once, not a thousand times.
+		if _, done := checkedServers.LoadOrStore(srv, true); done {
+			continue
+		}
+		ctx.OnCancel(func() { checkedServers.Delete(srv) })
+		// Sites on one port share the server's error routes; each site's
+		// are scoped to its hosts, so only those that share a host with a
+		// site that has cors are checked.
+		var primary *Handler
+		var corsHosts [][]string // the hosts of each route with cors; nil: any host
+		for _, r := range viewRoutes(srv.Routes) {
+			if c := enforcingCors([]routeView{r}); c != nil {
+				primary = cmp.Or(primary, c)
+				corsHosts = append(corsHosts, hostsOf(r))
+			}
+		}
+		if primary == nil {
+			continue
+		}
+		var errorRoutes []routeView
+		for _, r := range viewRoutes(srv.Errors.Routes) {
+			if slices.ContainsFunc(corsHosts, func(hosts []string) bool { return hostsOverlap(hosts, hostsOf(r)) }) {
+				errorRoutes = append(errorRoutes, r)
+			}
+		}
+		if what, _ := unguarded(errorRoutes, false); what != "" {
+			return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
+				"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", what, quoteOrigins(primary))
+		}
+	}
+	return nil
+}
+
+// checkedServers are the servers whose error routes checkErrorRoutes has
+// checked, until their config is unloaded.
+var checkedServers sync.Map
+
+// unguarded returns what in routes could set CORS headers outside any cors
+// handler in them, and whether a cors handler wraps whatever runs after them.
+func unguarded(routes []routeView, guarded bool) (string, bool) {
+	for _, r := range routes {
+		g := guarded
+		for _, hv := range r.handlers {
+			if g {
+				break
+			}
+			switch hv.name {
+			case "cors":
+				g = !hv.cors.ReportOnly
+			case "reverse_proxy":
+				return "proxies to a backend (whose CORS headers would reach the browser)", false
+			case "headers":
+				if name := touchedCORSHeader(responseOps(hv.response)); name != "" {
+					return fmt.Sprintf("changes %s with header", name), false
+				}
+			case "static_response":
+				if name := touchedCORSHeader(&headers.HeaderOps{Set: hv.staticHeaders}); name != "" {
+					return fmt.Sprintf("responds with a %s header", name), false
+				}
+			case "error", "file_server", "acme_server", "metrics":
+			case "subroute":
+				what, inner := unguarded(hv.routes, false)
+				if what != "" {
+					return what, false
+				}
+				g = inner
+			default:
+				if !passive[hv.name] {
+					return fmt.Sprintf("runs %s, which may set CORS headers of its own,", hv.name), false
+				}
+			}
+		}
+		if g && len(r.matchers) == 0 {
+			guarded = true // it wraps every route after this one
+		}
+	}
+	return "", guarded
+}
+
+// hostsOf returns the host patterns a route is limited to, or nil when it
+// may match any host.
+func hostsOf(r routeView) []string {
+	var hosts []string
+	for _, s := range r.matchers {
+		if s.hosts == nil {
+			return nil
+		}
+		hosts = append(hosts, s.hosts...)
+	}
+	return hosts
+}
+
+// hostsOverlap reports whether two host lists (nil: any host) may share a
+// request; a pattern with a placeholder or wildcard is taken to overlap.
+func hostsOverlap(a, b []string) bool {
+	if a == nil || b == nil {
+		return true
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if strings.EqualFold(x, y) || strings.ContainsAny(x, "*{") || strings.ContainsAny(y, "*{") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func responseOps(ops *headers.RespHeaderOps) *headers.HeaderOps {
+	if ops == nil {
+		return nil
+	}
+	return ops.HeaderOps
+}
+
+// enforcingCors returns the first cors handler in routes that is not report-only, or nil.
+func enforcingCors(routes []routeView) *Handler {
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			switch {
+			case hv.name == "cors" && !hv.cors.ReportOnly:
+				return hv.cors
+			case hv.name == "subroute":
+				if c := enforcingCors(hv.routes); c != nil {
+					return c
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// differentPolicy warns when h, in the error routes of srv, is configured
+// unlike every enforcing cors handler of the primary routes: error
+// responses then follow another policy than the rest of the site.
+func differentPolicy(srv *caddyhttp.Server, h *Handler) []string {
+	var others []string
+	for _, c := range allCors(viewRoutes(srv.Routes)) {
+		if sameConfig(c, h) {
+			return nil
+		}
+		others = append(others, quoteOrigins(c))
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
+		"import the same snippet in both places if that is not what you meant", quoteOrigins(h), strings.Join(others, "; "))}
+}
+
+// allCors returns the enforcing cors handlers in routes.
+func allCors(routes []routeView) []*Handler {
+	var found []*Handler
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			switch {
+			case hv.name == "cors" && !hv.cors.ReportOnly:
+				found = append(found, hv.cors)
+			case hv.name == "subroute":
+				found = append(found, allCors(hv.routes)...)
+			}
+		}
+	}
+	return found
+}

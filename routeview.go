@@ -1,0 +1,188 @@
+package cors
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/fileserver"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
+)
+
+// The routes as the placement check (routes.go) reads them: a route whose
+// handlers Caddy has loaded is read from the loaded modules, one still raw
+// from its JSON, so that the check sees the whole site while it loads.
+
+func serverRoutes(srv *caddyhttp.Server) []caddyhttp.RouteList {
+	lists := []caddyhttp.RouteList{srv.Routes}
+	if srv.Errors != nil {
+		lists = append(lists, srv.Errors.Routes)
+	}
+	return lists
+}
+
+// firstRaw returns the index of the first route whose handlers Caddy has not
+// loaded yet, or -1.
+func firstRaw(routes caddyhttp.RouteList) int {
+	for i, route := range routes {
+		if route.HandlersRaw != nil {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasRaw(routes caddyhttp.RouteList) bool { return firstRaw(routes) >= 0 }
+
+// A routeView is a route as the placement check reads it, whether Caddy
+// has loaded its handlers yet or they are still raw JSON.
+type routeView struct {
+	matchers []matcherSet // none: every request
+	terminal bool
+	handlers []handlerView
+}
+
+// A matcherSet is one of a route's matcher sets (a request must pass all
+// matchers of one set): its path patterns (nil without a path matcher),
+// and whether it has other matchers too.
+type matcherSet struct {
+	paths []string
+	hosts []string // host patterns; nil without a host matcher
+	other bool
+}
+
+// A handlerView is what the check needs of a handler: its module name and,
+// for some, their configuration.
+type handlerView struct {
+	name     string
+	cors     *Handler               // cors
+	routes   []routeView            // subroute
+	response *headers.RespHeaderOps // headers
+	passThru bool                   // file_server
+	// reverse_proxy with handle_response routes (forward_auth): it may go
+	// on to the next handler.
+	handlesResponse bool
+	staticHeaders   http.Header // static_response
+}
+
+func viewRoutes(routes caddyhttp.RouteList) []routeView {
+	views := make([]routeView, len(routes))
+	for i, r := range routes {
+		views[i] = viewRoute(r)
+	}
+	return views
+}
+
+func viewRoute(r caddyhttp.Route) routeView {
+	v := routeView{terminal: r.Terminal}
+	for _, set := range r.MatcherSets {
+		var ms matcherSet
+		for _, m := range set {
+			switch p := m.(type) {
+			case *caddyhttp.MatchPath:
+				ms.paths = append(ms.paths, *p...)
+			case caddyhttp.MatchPath:
+				ms.paths = append(ms.paths, p...)
+			case *caddyhttp.MatchHost:
+				ms.hosts = append(ms.hosts, *p...)
+				ms.other = true
+			case caddyhttp.MatchHost:
+				ms.hosts = append(ms.hosts, p...)
+				ms.other = true
+			default:
+				ms.other = true
+			}
+		}
+		v.matchers = append(v.matchers, ms)
+	}
+	for _, set := range r.MatcherSetsRaw {
+		var ms matcherSet
+		for name, raw := range set {
+			var list []string
+			switch {
+			case name == "path" && json.Unmarshal(raw, &list) == nil:
+				ms.paths = append(ms.paths, list...)
+			case name == "host" && json.Unmarshal(raw, &list) == nil:
+				ms.hosts = append(ms.hosts, list...)
+				ms.other = true
+			default:
+				ms.other = true
+			}
+		}
+		v.matchers = append(v.matchers, ms)
+	}
+	for _, handler := range r.Handlers {
+		v.handlers = append(v.handlers, viewHandler(handler))
+	}
+	for _, raw := range r.HandlersRaw {
+		v.handlers = append(v.handlers, viewRawHandler(raw))
+	}
+	return v
+}
+
+func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
+	hv := handlerView{name: caddy.GetModuleName(handler)}
+	switch handler := handler.(type) {
+	case *Handler:
+		hv.cors = handler
+	case *caddyhttp.Subroute:
+		hv.routes = viewRoutes(handler.Routes)
+	case *headers.Handler:
+		hv.response = handler.Response
+	case *fileserver.FileServer:
+		hv.passThru = handler.PassThru
+	case *reverseproxy.Handler:
+		hv.handlesResponse = len(handler.HandleResponse) > 0
+	case caddyhttp.StaticResponse:
+		hv.staticHeaders = handler.Headers
+	case *caddyhttp.StaticResponse:
+		hv.staticHeaders = handler.Headers
+	}
+	return hv
+}
+
+func viewRawHandler(raw json.RawMessage) handlerView {
+	var named struct {
+		Handler string `json:"handler"`
+	}
+	if json.Unmarshal(raw, &named) != nil {
+		return handlerView{}
+	}
+	hv := handlerView{name: named.Handler}
+	switch hv.name {
+	case "cors":
+		hv.cors = new(Handler)
+		_ = json.Unmarshal(raw, hv.cors)
+	case "subroute":
+		var sr caddyhttp.Subroute
+		if json.Unmarshal(raw, &sr) == nil {
+			hv.routes = viewRoutes(sr.Routes)
+		}
+	case "headers":
+		var hh headers.Handler
+		if json.Unmarshal(raw, &hh) == nil {
+			hv.response = hh.Response
+		}
+	case "file_server":
+		var fields struct {
+			PassThru bool `json:"pass_thru"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.passThru = fields.PassThru
+	case "reverse_proxy":
+		var fields struct {
+			HandleResponse []json.RawMessage `json:"handle_response"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.handlesResponse = len(fields.HandleResponse) > 0
+	case "static_response":
+		var fields struct {
+			Headers http.Header `json:"headers"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		hv.staticHeaders = fields.Headers
+	}
+	return hv
+}
