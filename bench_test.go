@@ -2,6 +2,7 @@ package cors
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -194,5 +195,37 @@ func TestAllocations(t *testing.T) {
 		if got > want[s.name] {
 			t.Errorf("%s: %v allocs per request, want at most %v", s.name, got, want[s.name])
 		}
+	}
+}
+
+// BenchmarkProvisionManySites loads a server of many sites, each with a
+// cors handler in its routes and in its handle_errors, as config loaders
+// such as caddy-docker-proxy write it, so that the placement check's cost
+// per handler shows: it must not grow with the number of sites.
+func BenchmarkProvisionManySites(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		var routes, errorRoutes []string
+		for i := range n {
+			match := fmt.Sprintf(`"match": [{"host": ["s%d.example.com"]}]`, i)
+			cors := `{"handler": "cors", "origins": ["https://app.example.com"], "credentials": true}`
+			routes = append(routes, fmt.Sprintf(`{%s, "terminal": true, "handle": [{"handler": "subroute", "routes": [
+				{"handle": [%s]}, {"match": [{"path": ["/api/*"]}], "handle": [{"handler": "static_response", "body": "api"}]}]}]}`, match, cors))
+			errorRoutes = append(errorRoutes, fmt.Sprintf(`{%s, "terminal": true, "handle": [{"handler": "subroute", "routes": [
+				{"handle": [%s, {"handler": "static_response", "body": "error"}]}]}]}`, match, cors))
+		}
+		config := fmt.Sprintf(`{"admin": {"disabled": true}, "apps": {"http": {"servers": {"srv0": {"listen": ["127.0.0.1:0"],
+			"routes": [%s], "errors": {"routes": [%s]}}}}}}`, strings.Join(routes, ","), strings.Join(errorRoutes, ","))
+		b.Run(fmt.Sprintf("sites=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				var cfg caddy.Config
+				if err := json.Unmarshal([]byte(config), &cfg); err != nil {
+					b.Fatal(err)
+				}
+				if err := caddy.Validate(&cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*2), "ns/handler")
+		})
 	}
 }

@@ -138,7 +138,7 @@ var repeatable = map[string]bool{
 	"expose_headers": true,
 }
 
-func appendArgs(d *caddyfile.Dispenser, list *[]string) error {
+func appendArgs(d *caddyfile.Dispenser, list *stringList) error {
 	args := d.RemainingArgs()
 	if len(args) == 0 {
 		return d.Errf("cors: %s: needs at least one value", d.Val())

@@ -250,12 +250,12 @@ func TestJSONConfigIsValidatedOnLoad(t *testing.T) {
 		{"max_age above 24h", `{"handler":"cors","origins":["https://app.example.com"],"max_age":"48h"}`, "max_age: 48h is more than 24h"},
 		{"max_age as a number is nanoseconds", `{"handler":"cors","max_age":600}`, "max_age: 600ns is less than a second"},
 		{"unknown field", `{"handler":"cors","origin":["https://app.example.com"]}`, "origin"},
-		{"empty origins", `{"handler":"cors","origins":[]}`, `origins: [] is empty`},
-		{"empty origin_regexps", `{"handler":"cors","origins":["https://app.example.com"],"origin_regexps":[]}`, `origin_regexps: [] is empty`},
-		{"empty methods", `{"handler":"cors","origins":["https://app.example.com"],"methods":[]}`, `methods: [] is empty`},
-		{"empty headers", `{"handler":"cors","origins":["https://app.example.com"],"headers":[]}`, `headers: [] is empty`},
-		{"null origins", `{"handler":"cors","origins":null}`, `origins: null is not a list`},
-		{"null expose_headers", `{"handler":"cors","origins":["https://app.example.com"],"expose_headers":null}`, `expose_headers: null is not a list`},
+		{"empty origins", `{"handler":"cors","origins":[]}`, `origins: is empty ([] or null)`},
+		{"empty origin_regexps", `{"handler":"cors","origins":["https://app.example.com"],"origin_regexps":[]}`, `origin_regexps: is empty ([] or null)`},
+		{"empty methods", `{"handler":"cors","origins":["https://app.example.com"],"methods":[]}`, `methods: is empty ([] or null)`},
+		{"empty headers", `{"handler":"cors","origins":["https://app.example.com"],"headers":[]}`, `headers: is empty ([] or null)`},
+		{"null origins", `{"handler":"cors","origins":null}`, `origins: is empty ([] or null)`},
+		{"null expose_headers", `{"handler":"cors","origins":["https://app.example.com"],"expose_headers":null}`, `expose_headers: is empty ([] or null)`},
 		{"regexp with unescaped dots and credentials", `{"handler":"cors","origin_regexps":["https://app.example.com"],"credentials":true}`, `has an unescaped \".\" in the host`},
 	}
 	for _, tt := range tests {

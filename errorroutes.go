@@ -1,7 +1,7 @@
 package cors
 
 import (
-	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,38 +23,49 @@ import (
 // handler has returned, so nothing would enforce its policy there.
 func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
 	for _, srv := range app.Servers {
-		if srv.Errors == nil || len(srv.Errors.Routes) == 0 || !hasRaw(srv.Routes) {
-			continue // nothing to check, or checked when its first cors loaded
+		if srv.Errors == nil || len(srv.Errors.Routes) == 0 {
+			continue
 		}
 		// Once per server and config load: a site with a thousand cors
 		// handlers reads its routes once, not a thousand times.
+		if _, done := checkedServers.Load(srv); done || !hasRaw(srv.Routes) {
+			continue // checked, or its error routes are loading: checked when its first cors loaded
+		}
 		if _, done := checkedServers.LoadOrStore(srv, true); done {
 			continue
 		}
 		ctx.OnCancel(func() { checkedServers.Delete(srv) })
-		// Sites on one port share the server's error routes; each site's
-		// are scoped to its hosts, so only those that share a host with a
-		// site that has cors are checked.
-		var primary *Handler
-		var corsHosts [][]string // the hosts of each route with cors; nil: any host
-		for _, r := range viewRoutes(srv.Routes) {
-			if c := enforcingCors([]routeView{r}); c != nil {
-				primary = cmp.Or(primary, c)
-				corsHosts = append(corsHosts, hostsOf(r))
+		// The error routes are read first: they are usually harmless, and
+		// then the primary routes need not be read at all.
+		type offender struct {
+			route routeView
+			what  string
+		}
+		var offenders []offender
+		guarded := false
+		for _, r := range viewRoutes(srv.Errors.Routes) {
+			var what string
+			if what, guarded = unguarded([]routeView{r}, guarded); what != "" {
+				offenders = append(offenders, offender{r, what})
 			}
 		}
-		if primary == nil {
+		if len(offenders) == 0 {
 			continue
 		}
-		var errorRoutes []routeView
-		for _, r := range viewRoutes(srv.Errors.Routes) {
-			if slices.ContainsFunc(corsHosts, func(hosts []string) bool { return hostsOverlap(hosts, hostsOf(r)) }) {
-				errorRoutes = append(errorRoutes, r)
+		// Sites on one port share the server's error routes, each site's
+		// scoped to its hosts: an offending error route matters only where
+		// it shares a host with a site that has cors.
+		for _, r := range viewRoutes(srv.Routes) {
+			primary := enforcingCors([]routeView{r})
+			if primary == nil {
+				continue
 			}
-		}
-		if what, _ := unguarded(errorRoutes, false); what != "" {
-			return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
-				"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", what, quoteOrigins(primary))
+			for _, o := range offenders {
+				if hostsOverlap(hostsOf(r), hostsOf(o.route)) {
+					return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
+						"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", o.what, quoteOrigins(primary))
+				}
+			}
 		}
 	}
 	return nil
@@ -88,7 +99,7 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 				}
 			case "error", "file_server", "acme_server", "metrics":
 			case "subroute":
-				what, inner := unguarded(hv.routes, false)
+				what, inner := unguarded(hv.subroutes(), false)
 				if what != "" {
 					return what, false
 				}
@@ -150,7 +161,7 @@ func enforcingCors(routes []routeView) *Handler {
 			case hv.name == "cors" && !hv.cors.ReportOnly:
 				return hv.cors
 			case hv.name == "subroute":
-				if c := enforcingCors(hv.routes); c != nil {
+				if c := enforcingCors(hv.subroutes()); c != nil {
 					return c
 				}
 			}
@@ -161,21 +172,46 @@ func enforcingCors(routes []routeView) *Handler {
 
 // differentPolicy warns when h, in the error routes of srv, is configured
 // unlike every enforcing cors handler of the primary routes: error
-// responses then follow another policy than the rest of the site.
-func differentPolicy(srv *caddyhttp.Server, h *Handler) []string {
-	var others []string
-	for _, c := range allCors(viewRoutes(srv.Routes)) {
-		if sameConfig(c, h) {
-			return nil
+// responses then follow another policy than the rest of the site. The
+// primary routes are read until a handler like h turns up, once per
+// configuration and load (the first site usually has it).
+func differentPolicy(ctx caddy.Context, srv *caddyhttp.Server, h *Handler) []string {
+	mine, _ := json.Marshal(h)
+	key := policyKey{srv, string(mine)}
+	if v, done := primaryPolicies.Load(key); done {
+		return v.([]string)
+	}
+	var warnings, others []string
+	found := false
+	for _, r := range viewRoutes(srv.Routes) {
+		for _, c := range allCors([]routeView{r}) {
+			if found = sameConfig(c, h); found {
+				break
+			}
+			others = append(others, quoteOrigins(c))
 		}
-		others = append(others, quoteOrigins(c))
+		if found {
+			break
+		}
 	}
-	if len(others) == 0 {
-		return nil
+	if !found && len(others) > 0 {
+		slices.Sort(others)
+		warnings = []string{fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
+			"import the same snippet in both places if that is not what you meant", quoteOrigins(h), strings.Join(slices.Compact(others), "; "))}
 	}
-	return []string{fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
-		"import the same snippet in both places if that is not what you meant", quoteOrigins(h), strings.Join(others, "; "))}
+	primaryPolicies.Store(key, warnings)
+	ctx.OnCancel(func() { primaryPolicies.Delete(key) })
+	return warnings
 }
+
+type policyKey struct {
+	srv    *caddyhttp.Server
+	config string
+}
+
+// primaryPolicies holds differentPolicy's answer for each server and
+// configuration, until the config is unloaded.
+var primaryPolicies sync.Map
 
 // allCors returns the enforcing cors handlers in routes.
 func allCors(routes []routeView) []*Handler {
@@ -186,7 +222,7 @@ func allCors(routes []routeView) []*Handler {
 			case hv.name == "cors" && !hv.cors.ReportOnly:
 				found = append(found, hv.cors)
 			case hv.name == "subroute":
-				found = append(found, allCors(hv.routes)...)
+				found = append(found, allCors(hv.subroutes())...)
 			}
 		}
 	}

@@ -3,7 +3,6 @@
 package cors
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -48,31 +47,31 @@ type Handler struct {
 	// - `*`: any origin, without credentials. Must be the only entry.
 	//
 	// Leave origins and origin_regexps empty to allow any origin (same as `*`).
-	Origins []string `json:"origins,omitempty"`
+	Origins stringList `json:"origins,omitempty"`
 
 	// Regular expressions (RE2 syntax) matched against the whole Origin
 	// header value; they are anchored at both ends, so `https://[a-z]+\.example\.com`
 	// cannot match `https://app.example.com.evil.com`. Only well-formed
 	// origins are tested. Prefer origins patterns where one fits: they are
 	// faster and cannot be written too broadly.
-	OriginRegexps []string `json:"origin_regexps,omitempty"`
+	OriginRegexps stringList `json:"origin_regexps,omitempty"`
 
 	// The methods allowed in cross-origin requests, case-sensitive, or `*`
 	// for any method. Default: GET, HEAD, POST, PUT, PATCH, DELETE.
 	// GET, HEAD and POST are always allowed by browsers whatever this says.
-	Methods []string `json:"methods,omitempty"`
+	Methods stringList `json:"methods,omitempty"`
 
 	// The request headers that cross-origin scripts may send, matched
 	// case-insensitively, or `*` for any header (Authorization included).
 	// Default: any header. Content-Type with a JSON value is not a "simple"
 	// header, so list Content-Type if scripts send JSON.
-	Headers []string `json:"headers,omitempty"`
+	Headers stringList `json:"headers,omitempty"`
 
 	// Response headers, beyond the always-readable Cache-Control,
 	// Content-Language, Content-Length, Content-Type, Expires, Last-Modified
 	// and Pragma, that scripts may read; `*` for all (not allowed with
 	// credentials, where browsers do not honour it). Default: none.
-	ExposeHeaders []string `json:"expose_headers,omitempty"`
+	ExposeHeaders stringList `json:"expose_headers,omitempty"`
 
 	// Allow requests made with credentials (cookies, HTTP authentication,
 	// client certificates): sends `Access-Control-Allow-Credentials: true`.
@@ -121,9 +120,6 @@ type Handler struct {
 	// Anyone can register a site under a public suffix. Default: false.
 	AllowPublicSuffixWildcards bool `json:"allow_public_suffix_wildcards,omitempty"`
 
-	// nullLists are the list fields that the JSON config gave as null.
-	nullLists []string
-
 	policy  *policy
 	logger  *zap.Logger
 	metrics *metrics // nil unless Caddy's metrics are enabled
@@ -166,34 +162,19 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return err
 }
 
-// UnmarshalJSON reads the handler's JSON as Caddy does, strictly (an unknown
-// field is an error), and notes the list fields given as null: Go writes a
-// nil slice as null, so a config generator whose origins are unset writes
-// "origins": null, which must not pass for "leave it out" (any origin).
-func (h *Handler) UnmarshalJSON(b []byte) error {
-	type plain Handler // without this method
-	var whole struct {
-		*plain
-		// Caddy removes the module's inline key before decoding; JSON
-		// read from a route by the placement check still has it.
-		Handler string `json:"handler"`
+// A stringList is a JSON list of strings in which null counts as given and
+// empty, as [] does, not as left out: Go writes a nil slice as null, so a
+// config generator whose origins are unset writes "origins": null, which
+// must not pass for the default (any origin).
+type stringList []string
+
+// UnmarshalJSON reads a list, and null as an empty one.
+func (l *stringList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = stringList{}
+		return nil
 	}
-	whole.plain = (*plain)(h)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&whole); err != nil {
-		return err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
-		return err
-	}
-	for _, name := range []string{"origins", "origin_regexps", "methods", "headers", "expose_headers"} {
-		if v, ok := fields[name]; ok && string(bytes.TrimSpace(v)) == "null" {
-			h.nullLists = append(h.nullLists, name)
-		}
-	}
-	return nil
+	return json.Unmarshal(b, (*[]string)(l))
 }
 
 // Duration is a length of time. In JSON it reads what caddy.Duration reads
@@ -237,7 +218,7 @@ func (d Duration) String() string {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
-	_ json.Unmarshaler            = (*Handler)(nil)
+	_ json.Unmarshaler            = (*stringList)(nil)
 	_ json.Marshaler              = Duration(0)
 	_ json.Unmarshaler            = (*Duration)(nil)
 )

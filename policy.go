@@ -203,15 +203,12 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 	for _, l := range []struct {
 		name string
 		list []string
-	}{{"origins", h.Origins}, {"origin_regexps", h.OriginRegexps}, {"methods", h.Methods}, {"headers", h.Headers}} {
+	}{{"origins", h.Origins}, {"origin_regexps", h.OriginRegexps}, {"methods", h.Methods}, {"headers", h.Headers}, {"expose_headers", h.ExposeHeaders}} {
 		// JSON [] is not "no list": an empty list that means "any" is
 		// how an unset variable in a config generator opens a site.
 		if l.list != nil && len(l.list) == 0 {
-			fail(l.name, `[] is empty; list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
+			fail(l.name, `is empty ([] or null); list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
 		}
-	}
-	for _, name := range h.nullLists {
-		fail(name, `null is not a list; list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
 	}
 	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {
 		p.anyOrigin = true

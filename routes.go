@@ -62,7 +62,7 @@ func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 				if srv.Errors != nil && !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
 					pl.inErrorRoutes = true
 					if !h.ReportOnly {
-						warnings = differentPolicy(srv, h)
+						warnings = differentPolicy(ctx, srv, h)
 					}
 				}
 				for _, routes := range serverRoutes(srv) {
@@ -117,8 +117,16 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		rewritten bool // a handler before this one may change the path
 	)
 	for k, lv := range levels {
-		route := viewRoute(lv.routes[lv.current])
 		innermost := k == len(levels)-1
+		var route routeView
+		if current := lv.routes[lv.current]; !innermost && len(current.HandlersRaw) == 1 {
+			// Only the subroute that leads here: nothing runs before it
+			// in this route, so its JSON, the whole site's at the top
+			// level, need not be read (BenchmarkProvisionManySites).
+			route = routeView{matchers: viewMatchers(current)}
+		} else {
+			route = viewRoute(current)
+		}
 		for _, earlier := range lv.routes[:lv.current] {
 			if earlier.Terminal || (earlier.Group != "" && earlier.Group == lv.routes[lv.current].Group) {
 				continue // never runs before a later route that runs
@@ -138,8 +146,17 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		// This route's own handlers that run before this one (or before
 		// the subroute that leads to it).
 		at := len(route.handlers)
+		subroutes := 0
+		for _, hv := range route.handlers {
+			if hv.name == "subroute" {
+				subroutes++
+			}
+		}
 		for i, hv := range route.handlers {
-			if (innermost && hv.name == "cors" && sameConfig(hv.cors, h)) || (!innermost && hv.name == "subroute" && containsCors(hv.routes)) {
+			// A route with one subroute leads here through it: no need to
+			// read the subroute to find out (BenchmarkProvisionManySites).
+			if (innermost && hv.name == "cors" && sameConfig(hv.cors, h)) ||
+				(!innermost && hv.name == "subroute" && (subroutes == 1 || containsCors(hv.subroutes()))) {
 				at = i
 				break
 			}
@@ -349,7 +366,7 @@ func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level 
 			// Responders: they answer the requests they match without
 			// going on to cors (see responder), and change no response.
 		case "subroute":
-			for _, r := range hv.routes {
+			for _, r := range hv.subroutes() {
 				// Even a terminal route goes on to what follows the subroute.
 				inner := append(cover[:len(cover):len(cover)], coverLevelOf(r.matchers, *rewritten))
 				if err := scanHandlers(r.handlers, inner, false, level, why, h, before, rewritten); err != nil {
@@ -478,7 +495,7 @@ func holds(handlers []handlerView, h *Handler) bool {
 					return true
 				}
 			case "subroute":
-				for _, r := range hv.routes {
+				for _, r := range hv.subroutes() {
 					if walk(r.handlers) {
 						return true
 					}
@@ -493,7 +510,7 @@ func holds(handlers []handlerView, h *Handler) bool {
 func containsCors(routes []routeView) bool {
 	for _, r := range routes {
 		for _, hv := range r.handlers {
-			if hv.name == "cors" || (hv.name == "subroute" && containsCors(hv.routes)) {
+			if hv.name == "cors" || (hv.name == "subroute" && containsCors(hv.subroutes())) {
 				return true
 			}
 		}

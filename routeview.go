@@ -24,7 +24,8 @@ func serverRoutes(srv *caddyhttp.Server) []caddyhttp.RouteList {
 }
 
 // firstRaw returns the index of the first route whose handlers Caddy has not
-// loaded yet, or -1.
+// loaded yet, or -1. (A binary search would do, but for routes without
+// handlers, which look loaded whether they are or not.)
 func firstRaw(routes caddyhttp.RouteList) int {
 	for i, route := range routes {
 		if route.HandlersRaw != nil {
@@ -58,13 +59,43 @@ type matcherSet struct {
 type handlerView struct {
 	name     string
 	cors     *Handler               // cors
-	routes   []routeView            // subroute
+	sub      *subroutes             // subroute
 	response *headers.RespHeaderOps // headers
 	passThru bool                   // file_server
 	// reverse_proxy with handle_response routes (forward_auth): it may go
 	// on to the next handler.
 	handlesResponse bool
 	staticHeaders   http.Header // static_response
+}
+
+// subroutes are a subroute handler's routes, read when first asked for:
+// most checks stop before they need them, and reading the JSON of every
+// route of a large site again for each of its cors handlers would make
+// loading it quadratic.
+type subroutes struct {
+	raw    json.RawMessage     // a subroute not loaded yet
+	loaded caddyhttp.RouteList // a subroute loaded, or in part
+	views  []routeView
+	read   bool
+}
+
+// subroutes returns the routes of a subroute handler, nil for another.
+func (hv handlerView) subroutes() []routeView {
+	s := hv.sub
+	if s == nil {
+		return nil
+	}
+	if !s.read {
+		s.read = true
+		if s.raw != nil {
+			var sr caddyhttp.Subroute
+			if json.Unmarshal(s.raw, &sr) == nil {
+				s.loaded = sr.Routes
+			}
+		}
+		s.views = viewRoutes(s.loaded)
+	}
+	return s.views
 }
 
 func viewRoutes(routes caddyhttp.RouteList) []routeView {
@@ -76,7 +107,19 @@ func viewRoutes(routes caddyhttp.RouteList) []routeView {
 }
 
 func viewRoute(r caddyhttp.Route) routeView {
-	v := routeView{terminal: r.Terminal}
+	v := routeView{terminal: r.Terminal, matchers: viewMatchers(r)}
+	for _, handler := range r.Handlers {
+		v.handlers = append(v.handlers, viewHandler(handler))
+	}
+	for _, raw := range r.HandlersRaw {
+		v.handlers = append(v.handlers, viewRawHandler(raw))
+	}
+	return v
+}
+
+// viewMatchers returns the matcher sets of r, loaded or raw.
+func viewMatchers(r caddyhttp.Route) []matcherSet {
+	var sets []matcherSet
 	for _, set := range r.MatcherSets {
 		var ms matcherSet
 		for _, m := range set {
@@ -95,7 +138,7 @@ func viewRoute(r caddyhttp.Route) routeView {
 				ms.other = true
 			}
 		}
-		v.matchers = append(v.matchers, ms)
+		sets = append(sets, ms)
 	}
 	for _, set := range r.MatcherSetsRaw {
 		var ms matcherSet
@@ -111,15 +154,9 @@ func viewRoute(r caddyhttp.Route) routeView {
 				ms.other = true
 			}
 		}
-		v.matchers = append(v.matchers, ms)
+		sets = append(sets, ms)
 	}
-	for _, handler := range r.Handlers {
-		v.handlers = append(v.handlers, viewHandler(handler))
-	}
-	for _, raw := range r.HandlersRaw {
-		v.handlers = append(v.handlers, viewRawHandler(raw))
-	}
-	return v
+	return sets
 }
 
 func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
@@ -128,7 +165,7 @@ func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
 	case *Handler:
 		hv.cors = handler
 	case *caddyhttp.Subroute:
-		hv.routes = viewRoutes(handler.Routes)
+		hv.sub = &subroutes{loaded: handler.Routes}
 	case *headers.Handler:
 		hv.response = handler.Response
 	case *fileserver.FileServer:
@@ -156,10 +193,7 @@ func viewRawHandler(raw json.RawMessage) handlerView {
 		hv.cors = new(Handler)
 		_ = json.Unmarshal(raw, hv.cors)
 	case "subroute":
-		var sr caddyhttp.Subroute
-		if json.Unmarshal(raw, &sr) == nil {
-			hv.routes = viewRoutes(sr.Routes)
-		}
+		hv.sub = &subroutes{raw: raw}
 	case "headers":
 		var hh headers.Handler
 		if json.Unmarshal(raw, &hh) == nil {
