@@ -161,8 +161,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"public suffix wildcard with credentials", "cors https://*.github.io {\n credentials\n}", []string{`origins: "https://*.github.io"`, "allow_public_suffix_wildcards"}},
 		{"country-code public suffix wildcard with credentials", "cors https://*.co.uk {\n credentials\n}", []string{`"https://*.co.uk"`}},
 		{"invalid regexp", "cors {\n origin_regexp https://(a\n}", []string{`origin_regexp: "https://(a" is not a valid RE2 regular expression: error parsing regexp: missing closing ): ` + "`https://(a`"}},
-		{"regexp matching strangers with credentials", "cors {\n origin_regexp https://.*\n credentials\n}", []string{`origin_regexp: "https://.*" lets the host be anything`}},
-		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexp http://[a-z.-]+\n credentials\n}", []string{`origin_regexp: "http://[a-z.-]+" lets the host be anything`}},
+		{"regexp matching strangers with credentials", "cors {\n origin_regexp https://.*\n credentials\n}", []string{`origin_regexp: "https://.*" does not end the host with a fixed domain`}},
+		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexp http://[a-z.-]+\n credentials\n}", []string{`origin_regexp: "http://[a-z.-]+" does not end the host with a fixed domain`}},
 		{"regexp with unescaped dots and credentials", "cors {\n origin_regexp https://app.example.com\n credentials\n}", []string{`origin_regexp: "https://app.example.com" has an unescaped "." in the host, which matches any character, so "https://appxexample.com" matches too; write "\." for a dot`}},
 		{"regexp for plain http and credentials", "cors {\n origin_regexp http://[a-z]+\\.example\\.com\n credentials\n}", []string{`origin_regexp: "http://[a-z]+\\.example\\.com" matches plain-http origins`, "allow_insecure_origins"}},
 		{"regexp under a public suffix and credentials", "cors {\n origin_regexp https://[a-z0-9-]+\\.github\\.io\n credentials\n}", []string{`matches every site under the public suffix "github.io", which anyone can register`, "allow_public_suffix_wildcards"}},
@@ -170,6 +170,10 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"regexp without a dot before its fixed end and credentials", "cors {\n origin_regexp https://[a-z]+example\\.com\n credentials\n}", []string{`lets any characters come right before "example.com" in the host, so a site named like "evilexample.com" matches`}},
 		{"regexp without a literal scheme and credentials", "cors {\n origin_regexp [a-z]+://app\\.example\\.com\n credentials\n}", []string{`does not begin with a literal scheme`}},
 		{"regexp with a branch for plain http and credentials", "cors {\n origin_regexp https?://app\\.example\\.com\n credentials\n}", []string{`matches plain-http origins`}},
+		{"regexp with an optional dot in the host and credentials", "cors {\n origin_regexp https://app\\.?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://appexample.com"`}},
+		{"regexp with an optional label and credentials", "cors {\n origin_regexp https://(evil)?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://example.com"`}},
+		{"regexp with an empty alternative in the host and credentials", "cors {\n origin_regexp https://app(\\.|)example\\.com\n credentials\n}", []string{`has an optional part in the host`}},
+		{"regexp with an optional suffix and credentials", "cors {\n origin_regexp https://[a-z]+\\.example\\.com(\\.cn)?\n credentials\n}", []string{`has an optional part in the host, so it also matches hosts`}},
 		{"private_network with any origin", "cors {\n private_network\n}", []string{`private_network: cannot be used with any origin`}},
 		{"opaque origin data:", "cors data:", []string{`"data:" is not an origin: pages from data: URLs have an opaque origin`}},
 		{"opaque origin about:blank", "cors about:blank", []string{`"about:blank" is not an origin`}},
@@ -229,6 +233,9 @@ func TestCaddyfileAcceptsValidOrigins(t *testing.T) {
 		"cors https://*.github.io",
 		"cors https://app.example.com {\n methods PURGE patch\n headers authorization X-Custom\n max_age 3h\n}",
 		"cors {\n origin_regexp https://[a-z0-9-]+\\.preview\\.example\\.com\n credentials\n}",
+		"cors {\n origin_regexp https://(app|api)\\.example\\.com(:8443)?\n credentials\n}",
+		"cors {\n origin_regexp (?i)https://pr-[0-9]+\\.example\\.com http://localhost:[0-9]+\n credentials\n}",
+		"cors {\n origin_regexp https://app\\.?example\\.com\n}",
 	} {
 		if _, err := adaptHandler(t, directive); err != nil {
 			t.Errorf("%s:\n%v", directive, err)

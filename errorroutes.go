@@ -62,13 +62,17 @@ func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
 			}
 			for _, o := range offenders {
 				if hostsOverlap(hostsOf(r), hostsOf(o.route)) {
-					return fmt.Errorf("cors: handle_errors %s but has no cors of its own: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
-						"add the same cors to handle_errors, before the rest (a snippet imported in both places does it)", o.what, quoteOrigins(primary))
+					return errorRoutesError("handle_errors", o.what, primary)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+func errorRoutesError(where, what string, primary *Handler) error {
+	return fmt.Errorf("cors: %s %s but no cors of its own runs before that for every error: error pages are written after the cors handler for %s has finished, so nothing would keep their CORS headers to that policy; "+
+		"add the same cors there, before the rest, without a matcher (a snippet imported in both places does it)", where, what, quoteOrigins(primary))
 }
 
 // checkedServers are the servers whose error routes checkErrorRoutes has

@@ -249,7 +249,7 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 	handle_errors {
 		reverse_proxy 127.0.0.1:1
 	}
-}`, []string{`handle_errors proxies to a backend (whose CORS headers would reach the browser) but has no cors of its own`, "add the same cors to handle_errors"}},
+}`, []string{`handle_errors proxies to a backend (whose CORS headers would reach the browser) but no cors of its own runs before that for every error`, "add the same cors there, before the rest, without a matcher"}},
 		{"handle_errors that sets a CORS header without cors", `:{$SITE_PORT} {
 	cors https://app.example.com
 	error 501
@@ -257,7 +257,7 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		header Access-Control-Allow-Origin *
 		respond "not implemented"
 	}
-}`, []string{`handle_errors changes Access-Control-Allow-Origin with header but has no cors of its own`}},
+}`, []string{`handle_errors changes Access-Control-Allow-Origin with header but no cors of its own runs before that for every error`}},
 		{"handle_errors that invokes a named route without cors", `&(error-pages) {
 	reverse_proxy 127.0.0.1:1
 }
@@ -269,7 +269,7 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 	handle_errors {
 		invoke error-pages
 	}
-}`, []string{`handle_errors runs invoke, which may set CORS headers of its own, but has no cors of its own`}},
+}`, []string{`handle_errors runs invoke, which may set CORS headers of its own, but no cors of its own runs before that for every error`}},
 		{"handle_errors with templates without cors", `:{$SITE_PORT} {
 	cors https://app.example.com
 	error 500
@@ -277,7 +277,7 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		templates
 		respond "error"
 	}
-}`, []string{`handle_errors runs templates, which may set CORS headers of its own, but has no cors of its own`}},
+}`, []string{`handle_errors runs templates, which may set CORS headers of its own, but no cors of its own runs before that for every error`}},
 		{"handle_errors with intercept without cors", `:{$SITE_PORT} {
 	cors https://app.example.com
 	error 500
@@ -343,6 +343,18 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		respond "ok"
 	}
 }`, []string{`a header handler that changes {http.vars.h} when the response is written runs before`}},
+		{"a cors in a named route", `&(api) {
+	route {
+		cors https://app.example.com {
+			credentials
+		}
+		reverse_proxy 127.0.0.1:1
+	}
+}
+:{$SITE_PORT} {
+	header >Access-Control-Allow-Origin *
+	invoke api
+}`, []string{`the cors handler for \"https://app.example.com\" is in a named route (invoke)`, "put cors in the site's routes, before invoke"}},
 		{"a cors under handle_path suggests no path the prefix was stripped from", `:{$SITE_PORT} {
 	cors /api/* https://*.example.com
 	handle_path /api/* {
@@ -358,6 +370,18 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 			}
 		})
 	}
+	t.Run("JSON, a subroute's own error routes that proxy without cors", func(t *testing.T) {
+		caddytest.AssertLoadError(t, fmt.Sprintf(`{
+	"admin": {"listen": "localhost:%d"},
+	"apps": {"http": {"http_port": %d, "servers": {"srv0": {
+		"listen": [%q],
+		"routes": [{"handle": [{"handler": "subroute",
+			"routes": [{"handle": [{"handler": "cors", "origins": ["https://app.example.com"], "credentials": true}, {"handler": "error", "status_code": 500}]}],
+			"errors": {"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:1"}]}]}]}
+		}]}]
+	}}}}
+}`, adminPort, sitePort, siteAddr), "json", `the subroute around it, in its \"errors\" routes, proxies to a backend`)
+	})
 }
 
 // TestNeighboursThatLoad: sites on one port whose error routes are their

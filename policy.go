@@ -137,13 +137,17 @@ func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
 			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character, so %q matches too; write "\." for a dot`, s, b.Example)
 		case b.LooseDot:
 			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character; write "\." for a dot, or a class such as "[a-z0-9-]+" for a label`, s)
+		case b.Optional && b.Exact:
+			fail("origin_regexp", `%q has an optional part in the host, so it also matches %q, which may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s, b.Scheme+"://"+b.HostTail)
+		case b.Optional:
+			fail("origin_regexp", `%q has an optional part in the host, so it also matches hosts that may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s)
 		case b.Exact:
 			pat, err := origins.ParsePattern(b.Scheme + "://" + b.HostTail)
 			if err == nil && pat.IsInsecure() && !h.AllowInsecureOrigins {
 				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
 			}
 		case b.HostTail == "":
-			fail("origin_regexp", `%q lets the host be anything, so any site matches; end the host with your domain, as in "https://[a-z0-9-]+\\.example\\.com"`, s)
+			fail("origin_regexp", `%q does not end the host with a fixed domain, so it can match sites you do not own; end it with your domain written out, as in "https://[a-z0-9-]+\.example\.com"`, s)
 		case !strings.HasPrefix(b.HostTail, "."):
 			fail("origin_regexp", `%q lets any characters come right before %q in the host, so a site named like "evil%s" matches; begin the fixed end of the host with "\." (as in "[a-z0-9-]+\.example\.com")`, s, b.HostTail, b.HostTail)
 		default:
@@ -207,7 +211,11 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 		// JSON [] is not "no list": an empty list that means "any" is
 		// how an unset variable in a config generator opens a site.
 		if l.list != nil && len(l.list) == 0 {
-			fail(l.name, `is empty ([] or null); list values, or leave the field out for the default (to allow any origin on purpose, write "origins": ["*"])`)
+			hint := ""
+			if l.name == "origins" {
+				hint = ` (to allow any origin on purpose, write "origins": ["*"])`
+			}
+			fail(l.name, `is empty ([] or null); list values, or leave the field out for the default%s`, hint)
 		}
 	}
 	if len(h.Origins) == 0 && len(h.OriginRegexps) == 0 {

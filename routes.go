@@ -59,6 +59,10 @@ func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 		case *caddyhttp.App:
 			app = m
 			for _, srv := range m.Servers {
+				if inNamedRoute(srv, h) {
+					return pl, nil, fmt.Errorf("cors: the cors handler for %s is in a named route (invoke), where it cannot be checked against what runs before each invoke that reaches it: a deferred header, templates or intercept there would change the response after cors decided; "+
+						"put cors in the site's routes, before invoke", quoteOrigins(h))
+				}
 				if srv.Errors != nil && !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
 					pl.inErrorRoutes = true
 					if !h.ReportOnly {
@@ -91,6 +95,13 @@ func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 			lists := []caddyhttp.RouteList{m.Routes}
 			if m.Errors != nil {
 				lists = append(lists, m.Errors.Routes)
+				if hasRaw(m.Routes) && !h.ReportOnly {
+					// A subroute's own error routes (JSON "errors") run
+					// after this handler has returned, as handle_errors do.
+					if what, _ := unguarded(viewRoutes(m.Errors.Routes), false); what != "" {
+						return pl, nil, errorRoutesError(`the subroute around it, in its "errors" routes,`, what, h)
+					}
+				}
 			}
 			for _, routes := range lists {
 				if current := firstRaw(routes); current >= 0 {
@@ -107,6 +118,20 @@ func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 		return pl, nil, err
 	}
 	return pl, warnings, placeAmong(levels, h, &pl)
+}
+
+// inNamedRoute reports whether h is being provisioned in one of srv's named
+// routes: Caddy loads them after the server's primary and error routes.
+func inNamedRoute(srv *caddyhttp.Server, h *Handler) bool {
+	if len(srv.NamedRoutes) == 0 || hasRaw(srv.Routes) || srv.Errors != nil && hasRaw(srv.Errors.Routes) {
+		return false
+	}
+	for _, route := range srv.NamedRoutes {
+		if route.HandlersRaw != nil && holds(viewRoute(*route).handlers, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // placeAmong checks this handler against what runs before it on its levels.

@@ -21,6 +21,10 @@ type RegexpBranch struct {
 	Exact bool
 	// LooseDot: the host has an unescaped ".", which matches any character.
 	LooseDot bool
+	// Optional: this branch leaves out an optional part of the host ("?",
+	// or an empty alternative), so it matches a host that may be another
+	// site's: `app\.?example\.com` matches https://appexample.com.
+	Optional bool
 	// Example is an origin the branch matches that shows a LooseDot, when
 	// the branch is literal but for its loose dots.
 	Example string
@@ -56,6 +60,9 @@ type atom struct {
 	r       rune
 	literal bool
 	anyChar bool
+	// skipped marks where an optional part was left out; r is its first
+	// rune, when literal (":" for an optional port).
+	skipped bool
 }
 
 // expand returns every sequence of atoms re can match, or false if there
@@ -85,13 +92,18 @@ func expand(re *syntax.Regexp) ([][]atom, bool) {
 		return expand(re.Sub[0])
 	case syntax.OpQuest:
 		seqs, ok := expand(re.Sub[0])
-		return append(seqs, nil), ok && len(seqs) < maxBranches
+		return append(seqs, []atom{skippedMark(seqs)}), ok && len(seqs) < maxBranches
 	case syntax.OpAlternate:
 		var all [][]atom
 		for _, sub := range re.Sub {
 			seqs, ok := expand(sub)
 			if !ok || len(all)+len(seqs) > maxBranches {
 				return nil, false
+			}
+			for i, seq := range seqs {
+				if len(seq) == 0 {
+					seqs[i] = []atom{{skipped: true}} // (a|)
+				}
 			}
 			all = append(all, seqs...)
 		}
@@ -116,7 +128,26 @@ func expand(re *syntax.Regexp) ([][]atom, bool) {
 	return [][]atom{{{}}}, true // repetitions and the rest: anything
 }
 
-func branchOf(seq []atom) RegexpBranch {
+// skippedMark is the mark of an optional part left out, whose branches are seqs.
+func skippedMark(seqs [][]atom) atom {
+	if len(seqs) > 0 && len(seqs[0]) > 0 && seqs[0][0].literal {
+		return atom{skipped: true, r: seqs[0][0].r}
+	}
+	return atom{skipped: true}
+}
+
+func branchOf(marked []atom) RegexpBranch {
+	var seq []atom
+	var skips []int // where in seq optional parts were left out
+	for _, a := range marked {
+		if a.skipped {
+			if a.r != ':' && a.r != '/' {
+				skips = append(skips, len(seq))
+			}
+			continue
+		}
+		seq = append(seq, a)
+	}
 	var b RegexpBranch
 	var lead strings.Builder
 	i := 0
@@ -138,6 +169,9 @@ func branchOf(seq []atom) RegexpBranch {
 			host = host[:j]
 			break
 		}
+	}
+	for _, at := range skips {
+		b.Optional = b.Optional || i <= at && at <= i+len(host)
 	}
 	b.Exact = true
 	tail := len(host)

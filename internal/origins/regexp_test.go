@@ -28,6 +28,10 @@ func TestBranches(t *testing.T) {
 		{"case folding lowers the host", `(?i)https://APP\.example\.com`, []RegexpBranch{{Scheme: "https", HostTail: "app.example.com", Exact: true}}},
 		{"a repetition ends the fixed tail", `https://.*\.com`, []RegexpBranch{{Scheme: "https", HostTail: ".com"}}},
 		{"a loopback port", `http://localhost:[0-9]+`, []RegexpBranch{{Scheme: "http", HostTail: "localhost", Exact: true}}},
+		{"an optional dot in the host", `https://app\.?example\.com`, []RegexpBranch{
+			{Scheme: "https", HostTail: "app.example.com", Exact: true}, {Scheme: "https", HostTail: "appexample.com", Exact: true, Optional: true}}},
+		{"an empty alternative in the host", `https://app(-|)x\.com`, []RegexpBranch{
+			{Scheme: "https", HostTail: "app-x.com", Exact: true}, {Scheme: "https", HostTail: "appx.com", Exact: true, Optional: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
