@@ -90,7 +90,7 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 			}
 			switch hv.name {
 			case "cors":
-				g = !hv.cors.ReportOnly
+				g = !hv.config().ReportOnly
 			case "reverse_proxy":
 				return "proxies to a backend (whose CORS headers would reach the browser)", false
 			case "headers":
@@ -162,8 +162,8 @@ func enforcingCors(routes []routeView) *Handler {
 	for _, r := range routes {
 		for _, hv := range r.handlers {
 			switch {
-			case hv.name == "cors" && !hv.cors.ReportOnly:
-				return hv.cors
+			case hv.name == "cors" && !hv.config().ReportOnly:
+				return hv.config()
 			case hv.name == "subroute":
 				if c := enforcingCors(hv.subroutes()); c != nil {
 					return c
@@ -223,8 +223,8 @@ func allCors(routes []routeView) []*Handler {
 	for _, r := range routes {
 		for _, hv := range r.handlers {
 			switch {
-			case hv.name == "cors" && !hv.cors.ReportOnly:
-				found = append(found, hv.cors)
+			case hv.name == "cors" && !hv.config().ReportOnly:
+				found = append(found, hv.config())
 			case hv.name == "subroute":
 				found = append(found, allCors(hv.subroutes())...)
 			}

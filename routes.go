@@ -171,17 +171,16 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		// This route's own handlers that run before this one (or before
 		// the subroute that leads to it).
 		at := len(route.handlers)
-		subroutes := 0
+		count := map[string]int{}
 		for _, hv := range route.handlers {
-			if hv.name == "subroute" {
-				subroutes++
-			}
+			count[hv.name]++
 		}
 		for i, hv := range route.handlers {
-			// A route with one subroute leads here through it: no need to
-			// read the subroute to find out (BenchmarkProvisionManySites).
-			if (innermost && hv.name == "cors" && sameConfig(hv.cors, h)) ||
-				(!innermost && hv.name == "subroute" && (subroutes == 1 || containsCors(hv.subroutes()))) {
+			// A route with one cors handler, or one subroute, holds this
+			// handler there: no need to read its JSON to find out
+			// (BenchmarkProvisionManySites).
+			if (innermost && hv.name == "cors" && (count["cors"] == 1 || sameConfig(hv.config(), h))) ||
+				(!innermost && hv.name == "subroute" && (count["subroute"] == 1 || containsCors(hv.subroutes()))) {
 				at = i
 				break
 			}
@@ -189,7 +188,7 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 		if innermost && at < len(route.handlers) && !h.ReportOnly {
 			for _, later := range route.handlers[at+1:] {
 				if later.name == "cors" {
-					return deadCors(later.cors, corsBefore{handler: h}, "it comes right before it in the same route", "", true)
+					return deadCors(later.config(), corsBefore{handler: h}, "it comes right before it in the same route", "", true)
 				}
 			}
 		}
@@ -373,8 +372,8 @@ func scanHandlers(handlers []handlerView, cover []pathLevel, direct bool, level 
 	for _, hv := range handlers {
 		switch hv.name {
 		case "cors":
-			if !hv.cors.ReportOnly {
-				*before = append(*before, corsBefore{handler: hv.cors, cover: cover, level: level, sibling: direct, why: why})
+			if !hv.config().ReportOnly {
+				*before = append(*before, corsBefore{handler: hv.config(), cover: cover, level: level, sibling: direct, why: why})
 			}
 		case "headers":
 			if name := wrapsCORSHeader(hv.response); name != "" {
@@ -516,7 +515,7 @@ func holds(handlers []handlerView, h *Handler) bool {
 		for _, hv := range handlers {
 			switch hv.name {
 			case "cors":
-				if sameConfig(hv.cors, h) {
+				if sameConfig(hv.config(), h) {
 					return true
 				}
 			case "subroute":

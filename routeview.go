@@ -58,7 +58,8 @@ type matcherSet struct {
 // for some, their configuration.
 type handlerView struct {
 	name     string
-	cors     *Handler               // cors
+	cors     *Handler               // cors, once read: see config
+	corsRaw  json.RawMessage        // cors, not read yet
 	sub      *subroutes             // subroute
 	response *headers.RespHeaderOps // headers
 	passThru bool                   // file_server
@@ -77,6 +78,16 @@ type subroutes struct {
 	loaded caddyhttp.RouteList // a subroute loaded, or in part
 	views  []routeView
 	read   bool
+}
+
+// config returns a cors handler's configuration, read from its JSON when
+// first asked for (most routes hold one cors handler, found by its name).
+func (hv *handlerView) config() *Handler {
+	if hv.cors == nil {
+		hv.cors = new(Handler)
+		_ = json.Unmarshal(hv.corsRaw, hv.cors)
+	}
+	return hv.cors
 }
 
 // subroutes returns the routes of a subroute handler, nil for another.
@@ -190,8 +201,7 @@ func viewRawHandler(raw json.RawMessage) handlerView {
 	hv := handlerView{name: named.Handler}
 	switch hv.name {
 	case "cors":
-		hv.cors = new(Handler)
-		_ = json.Unmarshal(raw, hv.cors)
+		hv.corsRaw = raw
 	case "subroute":
 		hv.sub = &subroutes{raw: raw}
 	case "headers":
