@@ -50,8 +50,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 //
 // Origins on the first line and in origins add up; with none, any origin is
-// allowed without credentials, and Provision warns (an unset {$VARIABLE} in
-// place of the origins looks the same); `cors *` says it on purpose.
+// allowed without credentials, and Provision warns: an unset {$VARIABLE} in
+// place of the origins looks the same, and `origins *` in the block says it
+// on purpose. A warning, not an error: a bare cors is how public read-only
+// APIs have been written, and with credentials or private_network, where
+// any origin would open a hole, it is refused anyway.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	file, line := d.File(), d.Line()
