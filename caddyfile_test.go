@@ -236,6 +236,7 @@ func TestCaddyfileAcceptsValidOrigins(t *testing.T) {
 		"cors {\n origin_regexp https://(app|api)\\.example\\.com(:8443)?\n credentials\n}",
 		"cors {\n origin_regexp (?i)https://pr-[0-9]+\\.example\\.com http://localhost:[0-9]+\n credentials\n}",
 		"cors {\n origin_regexp https://app\\.?example\\.com\n}",
+		"cors {\n origin_regexp https://(www\\.)?example\\.com https://[a-z]+\\.example\\.com(?:|:[0-9]+)\n credentials\n}",
 	} {
 		if _, err := adaptHandler(t, directive); err != nil {
 			t.Errorf("%s:\n%v", directive, err)

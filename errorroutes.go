@@ -3,6 +3,7 @@ package cors
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -104,6 +105,11 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 			case "error", "file_server", "acme_server", "metrics":
 			case "subroute":
 				what, inner := unguarded(hv.subroutes(), false)
+				if what == "" {
+					// Its own error routes run when its routes return an
+					// error, outside any cors in them.
+					what, _ = unguarded(hv.subrouteErrors(), false)
+				}
 				if what != "" {
 					return what, false
 				}
@@ -114,8 +120,10 @@ func unguarded(routes []routeView, guarded bool) (string, bool) {
 				}
 			}
 		}
-		if g && len(r.matchers) == 0 {
-			guarded = true // it wraps every route after this one
+		if g && len(r.matchers) == 0 && r.group == "" {
+			// It runs for every request, and so wraps every route after
+			// it; in a group, another route of the group may run instead.
+			guarded = true
 		}
 	}
 	return "", guarded
@@ -174,47 +182,49 @@ func enforcingCors(routes []routeView) *Handler {
 	return nil
 }
 
-// differentPolicy warns when h, in the error routes of srv, is configured
-// unlike every enforcing cors handler of the primary routes: error
-// responses then follow another policy than the rest of the site. The
-// primary routes are read until a handler like h turns up, once per
-// configuration and load (the first site usually has it).
-func differentPolicy(ctx caddy.Context, srv *caddyhttp.Server, h *Handler) []string {
-	mine, _ := json.Marshal(h)
-	key := policyKey{srv, string(mine)}
-	if v, done := primaryPolicies.Load(key); done {
-		return v.([]string)
+// differentPolicy warns, once per server and load, when the cors handlers
+// of its error routes are configured unlike those of its primary routes:
+// error responses then follow another policy than the rest of the site,
+// as when a site has a cors policy per path and handle_errors imports only
+// one of them.
+func differentPolicy(ctx caddy.Context, srv *caddyhttp.Server) []string {
+	if _, done := primaryPolicies.LoadOrStore(srv, true); done {
+		return nil
 	}
-	var warnings, others []string
-	found := false
-	for _, r := range viewRoutes(srv.Routes) {
-		for _, c := range allCors([]routeView{r}) {
-			if found = sameConfig(c, h); found {
-				break
-			}
-			others = append(others, quoteOrigins(c))
-		}
-		if found {
-			break
+	ctx.OnCancel(func() { primaryPolicies.Delete(srv) })
+	primary := configsOf(allCors(viewRoutes(srv.Routes)))
+	errorPolicies := configsOf(allCors(viewRoutes(srv.Errors.Routes)))
+	if len(primary) == 0 {
+		return nil
+	}
+	var warnings []string
+	for _, config := range slices.Sorted(maps.Keys(errorPolicies)) {
+		if _, ok := primary[config]; !ok {
+			warnings = append(warnings, fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
+				"import the same snippet in both places if that is not what you meant", errorPolicies[config], strings.Join(slices.Sorted(maps.Values(primary)), "; ")))
 		}
 	}
-	if !found && len(others) > 0 {
-		slices.Sort(others)
-		warnings = []string{fmt.Sprintf("cors: the cors handler for %s in handle_errors is configured unlike every cors handler of the site's routes (for %s), so error responses follow another policy than the others; "+
-			"import the same snippet in both places if that is not what you meant", quoteOrigins(h), strings.Join(slices.Compact(others), "; "))}
+	for _, config := range slices.Sorted(maps.Keys(primary)) {
+		if _, ok := errorPolicies[config]; !ok {
+			warnings = append(warnings, fmt.Sprintf("cors: handle_errors has no cors handler configured like the one for %s in the site's routes, so the error responses of its requests follow another policy; "+
+				"import each of the site's cors lines, with their matchers, in handle_errors too", primary[config]))
+		}
 	}
-	primaryPolicies.Store(key, warnings)
-	ctx.OnCancel(func() { primaryPolicies.Delete(key) })
 	return warnings
 }
 
-type policyKey struct {
-	srv    *caddyhttp.Server
-	config string
+// configsOf maps the JSON of each configuration of handlers to its origins.
+func configsOf(handlers []*Handler) map[string]string {
+	configs := map[string]string{}
+	for _, c := range handlers {
+		b, _ := json.Marshal(c)
+		configs[string(b)] = quoteOrigins(c)
+	}
+	return configs
 }
 
-// primaryPolicies holds differentPolicy's answer for each server and
-// configuration, until the config is unloaded.
+// primaryPolicies holds the servers whose error routes differentPolicy has
+// compared, until their config is unloaded.
 var primaryPolicies sync.Map
 
 // allCors returns the enforcing cors handlers in routes.

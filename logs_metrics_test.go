@@ -245,7 +245,7 @@ func TestNoOriginsWarns(t *testing.T) {
 // the site's own makes error responses follow another policy; Caddy loads
 // it (it may be meant) and says so at load. The same snippet does not warn.
 func TestDifferentErrorPolicyWarns(t *testing.T) {
-	const warning = "in handle_errors is configured unlike every cors handler of the site's routes"
+	const warning = "cors: the cors handler for \\\"https://other.example.com\\\" in handle_errors is configured unlike every cors handler of the site's routes"
 	for _, tt := range []struct {
 		name, errorPolicy string
 		warns             bool
@@ -264,6 +264,47 @@ func TestDifferentErrorPolicyWarns(t *testing.T) {
 		respond "error page"
 	}
 }`, tt.errorPolicy), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+			b, _ := os.ReadFile(logFile)
+			if got := strings.Contains(string(b), warning); got != tt.warns {
+				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
+			}
+		})
+	}
+}
+
+// TestPerPathErrorPolicyWarns: a site with a cors policy per path whose
+// handle_errors imports only one of them gives the errors of the other
+// paths that one's policy; Caddy says so at load, and not when every
+// policy is imported there too.
+func TestPerPathErrorPolicyWarns(t *testing.T) {
+	const warning = `cors: handle_errors has no cors handler configured like the one for \"https://admin.example.com\"`
+	for _, tt := range []struct {
+		name, errorPolicies string
+		warns               bool
+	}{
+		{"one of two imported", "import general", true},
+		{"both imported", "import admin\n\t\timport general", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "caddy.log")
+			startCaddy(t, fmt.Sprintf(`
+(admin) {
+	cors /admin/* https://admin.example.com {
+		credentials
+	}
+}
+(general) {
+	cors https://*.example.com
+}
+:{$SITE_PORT} {
+	import admin
+	import general
+	error 500
+	handle_errors {
+		%s
+		respond "error page"
+	}
+}`, tt.errorPolicies), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
 			b, _ := os.ReadFile(logFile)
 			if got := strings.Contains(string(b), warning); got != tt.warns {
 				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)

@@ -343,6 +343,24 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		respond "ok"
 	}
 }`, []string{`a header handler that changes {http.vars.h} when the response is written runs before`}},
+		{"handle_errors whose cors is in one handle of a group", `(api-cors) {
+	cors https://app.example.com {
+		credentials
+	}
+}
+:{$SITE_PORT} {
+	import api-cors
+	error 500
+	handle_errors {
+		handle /public/* {
+			vars public 1
+		}
+		handle {
+			import api-cors
+		}
+		reverse_proxy 127.0.0.1:1
+	}
+}`, []string{`handle_errors proxies to a backend (whose CORS headers would reach the browser) but no cors of its own runs before that for every error`}},
 		{"a cors in a named route", `&(api) {
 	route {
 		cors https://app.example.com {
@@ -381,6 +399,19 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		}]}]
 	}}}}
 }`, adminPort, sitePort, siteAddr), "json", `the subroute around it, in its \"errors\" routes, proxies to a backend`)
+	})
+	t.Run("JSON, the own error routes of a subroute in handle_errors", func(t *testing.T) {
+		caddytest.AssertLoadError(t, fmt.Sprintf(`{
+	"admin": {"listen": "localhost:%d"},
+	"apps": {"http": {"http_port": %d, "servers": {"srv0": {
+		"listen": [%q],
+		"routes": [{"handle": [{"handler": "cors", "origins": ["https://app.example.com"], "credentials": true}, {"handler": "error", "status_code": 500}]}],
+		"errors": {"routes": [{"handle": [{"handler": "subroute",
+			"routes": [{"handle": [{"handler": "error", "status_code": 500}]}],
+			"errors": {"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:1"}]}]}]}
+		}]}]}
+	}}}}
+}`, adminPort, sitePort, siteAddr), "json", `handle_errors proxies to a backend`)
 	})
 }
 

@@ -3,6 +3,7 @@ package cors
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -66,7 +67,7 @@ func place(ctx caddy.Context, h *Handler) (placement, []string, error) {
 				if srv.Errors != nil && !hasRaw(srv.Routes) && hasRaw(srv.Errors.Routes) {
 					pl.inErrorRoutes = true
 					if !h.ReportOnly {
-						warnings = differentPolicy(ctx, srv, h)
+						warnings = differentPolicy(ctx, srv)
 					}
 				}
 				for _, routes := range serverRoutes(srv) {
@@ -157,10 +158,15 @@ func placeAmong(levels []level, h *Handler, pl *placement) error {
 				continue // never runs before a later route that runs
 			}
 			e := viewRoute(earlier)
-			if err := scanBefore(e.handlers, e.matchers, pathLevelOf(e.matchers, false).paths, k, "it has no matcher", h, &before, &rewritten); err != nil {
+			sets := e.matchers
+			if e.group != "" {
+				// Another route of its group may run instead of it.
+				sets = []matcherSet{{other: true}}
+			}
+			if err := scanBefore(e.handlers, sets, pathLevelOf(e.matchers, false).paths, k, "it has no matcher", h, &before, &rewritten); err != nil {
 				return err
 			}
-			if len(e.matchers) == 0 {
+			if len(sets) == 0 {
 				if name := responder(e.handlers); name != "" {
 					return neverRuns(h, name)
 				}
@@ -451,8 +457,13 @@ func touchedCORSHeader(ops *headers.HeaderOps) string {
 	}
 	names = append(names, ops.Delete...)
 	for _, pattern := range names {
-		if strings.Contains(pattern, "{") {
-			return pattern // a placeholder may name any header
+		if strings.ContainsAny(pattern, "{*") {
+			// A placeholder may name any header; a wildcard is named as
+			// written, if it matches a CORS header or Vary.
+			if strings.Contains(pattern, "{") || slices.ContainsFunc(append(responseHeaders[:], "Vary"), func(name string) bool { return headerPatternMatches(pattern, name) }) {
+				return pattern
+			}
+			continue
 		}
 		for _, name := range append(responseHeaders[:], "Vary") {
 			if headerPatternMatches(pattern, name) {

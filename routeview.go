@@ -42,6 +42,7 @@ func hasRaw(routes caddyhttp.RouteList) bool { return firstRaw(routes) >= 0 }
 type routeView struct {
 	matchers []matcherSet // none: every request
 	terminal bool
+	group    string // of the routes only the first that matches runs
 	handlers []handlerView
 }
 
@@ -76,6 +77,7 @@ type handlerView struct {
 type subroutes struct {
 	raw    json.RawMessage     // a subroute not loaded yet
 	loaded caddyhttp.RouteList // a subroute loaded, or in part
+	errors caddyhttp.RouteList // its own error routes (JSON "errors")
 	views  []routeView
 	read   bool
 }
@@ -96,17 +98,35 @@ func (hv handlerView) subroutes() []routeView {
 	if s == nil {
 		return nil
 	}
-	if !s.read {
-		s.read = true
-		if s.raw != nil {
-			var sr caddyhttp.Subroute
-			if json.Unmarshal(s.raw, &sr) == nil {
-				s.loaded = sr.Routes
+	s.load()
+	return s.views
+}
+
+// subrouteErrors returns the views of a subroute handler's own error
+// routes, nil for another handler.
+func (hv handlerView) subrouteErrors() []routeView {
+	if hv.sub == nil {
+		return nil
+	}
+	hv.sub.load()
+	return viewRoutes(hv.sub.errors)
+}
+
+func (s *subroutes) load() {
+	if s.read {
+		return
+	}
+	s.read = true
+	if s.raw != nil {
+		var sr caddyhttp.Subroute
+		if json.Unmarshal(s.raw, &sr) == nil {
+			s.loaded = sr.Routes
+			if sr.Errors != nil {
+				s.errors = sr.Errors.Routes
 			}
 		}
-		s.views = viewRoutes(s.loaded)
 	}
-	return s.views
+	s.views = viewRoutes(s.loaded)
 }
 
 func viewRoutes(routes caddyhttp.RouteList) []routeView {
@@ -118,7 +138,7 @@ func viewRoutes(routes caddyhttp.RouteList) []routeView {
 }
 
 func viewRoute(r caddyhttp.Route) routeView {
-	v := routeView{terminal: r.Terminal, matchers: viewMatchers(r)}
+	v := routeView{terminal: r.Terminal, group: r.Group, matchers: viewMatchers(r)}
 	for _, handler := range r.Handlers {
 		v.handlers = append(v.handlers, viewHandler(handler))
 	}
@@ -177,6 +197,9 @@ func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
 		hv.cors = handler
 	case *caddyhttp.Subroute:
 		hv.sub = &subroutes{loaded: handler.Routes}
+		if handler.Errors != nil {
+			hv.sub.errors = handler.Errors.Routes
+		}
 	case *headers.Handler:
 		hv.response = handler.Response
 	case *fileserver.FileServer:

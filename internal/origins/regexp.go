@@ -61,8 +61,10 @@ type atom struct {
 	literal bool
 	anyChar bool
 	// skipped marks where an optional part was left out; r is its first
-	// rune, when literal (":" for an optional port).
+	// rune and last its last, when literal (":" first for an optional
+	// port, "." last for an optional subdomain label).
 	skipped bool
+	last    rune
 }
 
 // expand returns every sequence of atoms re can match, or false if there
@@ -100,12 +102,18 @@ func expand(re *syntax.Regexp) ([][]atom, bool) {
 			if !ok || len(all)+len(seqs) > maxBranches {
 				return nil, false
 			}
-			for i, seq := range seqs {
-				if len(seq) == 0 {
-					seqs[i] = []atom{{skipped: true}} // (a|)
-				}
-			}
 			all = append(all, seqs...)
+		}
+		var filled [][]atom
+		for _, seq := range all {
+			if len(seq) > 0 {
+				filled = append(filled, seq)
+			}
+		}
+		for i, seq := range all {
+			if len(seq) == 0 {
+				all[i] = []atom{skippedMark(filled)} // (a|)
+			}
 		}
 		return all, true
 	case syntax.OpConcat:
@@ -130,23 +138,32 @@ func expand(re *syntax.Regexp) ([][]atom, bool) {
 
 // skippedMark is the mark of an optional part left out, whose branches are seqs.
 func skippedMark(seqs [][]atom) atom {
-	if len(seqs) > 0 && len(seqs[0]) > 0 && seqs[0][0].literal {
-		return atom{skipped: true, r: seqs[0][0].r}
+	mark := atom{skipped: true}
+	if len(seqs) > 0 && len(seqs[0]) > 0 {
+		if first := seqs[0][0]; first.literal {
+			mark.r = first.r
+		}
+		if last := seqs[0][len(seqs[0])-1]; last.literal {
+			mark.last = last.r
+		}
 	}
-	return atom{skipped: true}
+	return mark
 }
 
 func branchOf(marked []atom) RegexpBranch {
 	var seq []atom
-	var skips []int // where in seq optional parts were left out
+	var skips []int      // where in seq optional parts were left out
+	var subdomains []int // where optional leading labels ("www\.") were
 	for _, a := range marked {
-		if a.skipped {
-			if a.r != ':' && a.r != '/' {
-				skips = append(skips, len(seq))
-			}
-			continue
+		switch {
+		case !a.skipped:
+			seq = append(seq, a)
+		case a.r == ':' || a.r == '/': // a port or a path: not the host
+		case a.last == '.':
+			subdomains = append(subdomains, len(seq))
+		default:
+			skips = append(skips, len(seq))
 		}
-		seq = append(seq, a)
 	}
 	var b RegexpBranch
 	var lead strings.Builder
@@ -172,6 +189,11 @@ func branchOf(marked []atom) RegexpBranch {
 	}
 	for _, at := range skips {
 		b.Optional = b.Optional || i <= at && at <= i+len(host)
+	}
+	for _, at := range subdomains {
+		// Left out at the start of the host, an optional label leaves the
+		// parent domain, the site's own: `https://(www\.)?example\.com`.
+		b.Optional = b.Optional || i < at && at <= i+len(host)
 	}
 	b.Exact = true
 	tail := len(host)

@@ -30,6 +30,10 @@ func TestBranches(t *testing.T) {
 		{"a loopback port", `http://localhost:[0-9]+`, []RegexpBranch{{Scheme: "http", HostTail: "localhost", Exact: true}}},
 		{"an optional dot in the host", `https://app\.?example\.com`, []RegexpBranch{
 			{Scheme: "https", HostTail: "app.example.com", Exact: true}, {Scheme: "https", HostTail: "appexample.com", Exact: true, Optional: true}}},
+		{"an optional subdomain leaves the parent domain", `https://(www\.)?example\.com`, []RegexpBranch{
+			{Scheme: "https", HostTail: "www.example.com", Exact: true}, {Scheme: "https", HostTail: "example.com", Exact: true}}},
+		{"an optional port written as an empty alternative", `https://app\.example\.com(?:|:[0-9]+)`, []RegexpBranch{
+			{Scheme: "https", HostTail: "app.example.com", Exact: true}, {Scheme: "https", HostTail: "app.example.com", Exact: true}}},
 		{"an empty alternative in the host", `https://app(-|)x\.com`, []RegexpBranch{
 			{Scheme: "https", HostTail: "app-x.com", Exact: true}, {Scheme: "https", HostTail: "appx.com", Exact: true, Optional: true}}},
 	}
