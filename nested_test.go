@@ -361,6 +361,14 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		reverse_proxy 127.0.0.1:1
 	}
 }`, []string{`handle_errors proxies to a backend (whose CORS headers would reach the browser) but no cors of its own runs before that for every error`}},
+		{"handle_errors that sets a CORS header as a trailer", `:{$SITE_PORT} {
+	cors https://app.example.com
+	error 500
+	handle_errors {
+		header Trailer:Access-Control-Allow-Origin *
+		respond "error"
+	}
+}`, []string{`handle_errors changes Access-Control-Allow-Origin with header`}},
 		{"a cors in a named route", `&(api) {
 	route {
 		cors https://app.example.com {

@@ -3,6 +3,7 @@ package cors
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -457,6 +458,8 @@ func touchedCORSHeader(ops *headers.HeaderOps) string {
 	}
 	names = append(names, ops.Delete...)
 	for _, pattern := range names {
+		// net/http sends a "Trailer:"-prefixed name as a trailer.
+		pattern = strings.TrimPrefix(pattern, http.TrailerPrefix)
 		if strings.ContainsAny(pattern, "{*") {
 			// A placeholder may name any header; a wildcard is named as
 			// written, if it matches a CORS header or Vary.
