@@ -39,15 +39,17 @@ func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
 		// The error routes are read first: they are usually harmless, and
 		// then the primary routes need not be read at all.
 		type offender struct {
-			route routeView
-			what  string
+			route  routeView
+			what   string
+			before []routeView // the error routes before it
 		}
 		var offenders []offender
 		guarded := false
-		for _, r := range viewRoutes(srv.Errors.Routes) {
+		errorRoutes := viewRoutes(srv.Errors.Routes)
+		for i, r := range errorRoutes {
 			var what string
 			if what, guarded = unguarded([]routeView{r}, guarded); what != "" {
-				offenders = append(offenders, offender{r, what})
+				offenders = append(offenders, offender{r, what, errorRoutes[:i]})
 			}
 		}
 		if len(offenders) == 0 {
@@ -62,7 +64,7 @@ func checkErrorRoutes(ctx caddy.Context, app *caddyhttp.App) error {
 				continue
 			}
 			for _, o := range offenders {
-				if hostsOverlap(hostsOf(r), hostsOf(o.route)) {
+				if hostsOverlap(hostsOf(r), hostsOf(o.route)) && !shadowed(hostsOf(r), o.before) {
 					return errorRoutesError("handle_errors", o.what, primary)
 				}
 			}
@@ -140,6 +142,30 @@ func hostsOf(r routeView) []string {
 		hosts = append(hosts, s.hosts...)
 	}
 	return hosts
+}
+
+// shadowed reports whether the errors of requests to hosts never reach
+// the error routes after before: a terminal route there, matching on hosts
+// alone, takes them all (the error routes of that site, in a Caddyfile).
+func shadowed(hosts []string, before []routeView) bool {
+	if hosts == nil {
+		return false
+	}
+	for _, e := range before {
+		if !e.terminal || len(e.matchers) == 0 {
+			continue
+		}
+		hostsOnly := true
+		for _, s := range e.matchers {
+			hostsOnly = hostsOnly && s.hosts != nil && s.paths == nil && !s.unknown
+		}
+		if hostsOnly && !slices.ContainsFunc(hosts, func(h string) bool {
+			return !slices.ContainsFunc(hostsOf(e), func(x string) bool { return strings.EqualFold(x, h) })
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // hostsOverlap reports whether two host lists (nil: any host) may share a

@@ -369,6 +369,16 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 		respond "error"
 	}
 }`, []string{`handle_errors changes Access-Control-Allow-Origin with header`}},
+		{"a catch-all site whose handle_errors proxies the errors of a site with cors", `http://a.localhost:{$SITE_PORT} {
+	cors https://app.example.com
+	respond "a"
+}
+http://:{$SITE_PORT} {
+	respond "catch-all"
+	handle_errors {
+		reverse_proxy 127.0.0.1:1
+	}
+}`, []string{`handle_errors proxies to a backend`}},
 		{"a cors in a named route", `&(api) {
 	route {
 		cors https://app.example.com {
@@ -424,12 +434,17 @@ func TestPlacementIsCheckedAsAWhole(t *testing.T) {
 }
 
 // TestNeighboursThatLoad: sites on one port whose error routes are their
-// own, and a report-only policy before an enforcing one, load and work.
+// own (a catch-all site whose handle_errors proxies never sees the errors
+// of a site with cors), and a report-only policy before an enforcing one,
+// load and work.
 func TestNeighboursThatLoad(t *testing.T) {
 	startCaddy(t, `
 http://a.localhost:{$SITE_PORT} {
 	cors https://app.example.com
 	respond "a"
+	handle_errors {
+		respond "a error"
+	}
 }
 http://b.localhost:{$SITE_PORT} {
 	error 500
@@ -438,12 +453,21 @@ http://b.localhost:{$SITE_PORT} {
 		respond "b error" 500
 	}
 }
+http://:{$SITE_PORT} {
+	respond "catch-all"
+	handle_errors {
+		reverse_proxy 127.0.0.1:1
+	}
+}
 http://c.localhost:{$SITE_PORT} {
 	cors https://new.example.com {
 		report_only
 	}
 	cors https://app.example.com
 	respond "c"
+	handle_errors {
+		respond "c error"
+	}
 }`)
 	for _, tt := range []struct {
 		host, origin, allowOrigin, body string

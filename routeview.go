@@ -52,7 +52,9 @@ type routeView struct {
 type matcherSet struct {
 	paths []string
 	hosts []string // host patterns; nil without a host matcher
-	other bool
+	other bool     // a matcher other than path (host included)
+	// unknown: a matcher other than path and host
+	unknown bool
 }
 
 // A handlerView is what the check needs of a handler: its module name and,
@@ -166,7 +168,7 @@ func viewMatchers(r caddyhttp.Route) []matcherSet {
 				ms.hosts = append(ms.hosts, p...)
 				ms.other = true
 			default:
-				ms.other = true
+				ms.other, ms.unknown = true, true
 			}
 		}
 		sets = append(sets, ms)
@@ -182,7 +184,7 @@ func viewMatchers(r caddyhttp.Route) []matcherSet {
 				ms.hosts = append(ms.hosts, list...)
 				ms.other = true
 			default:
-				ms.other = true
+				ms.other, ms.unknown = true, true
 			}
 		}
 		sets = append(sets, ms)
