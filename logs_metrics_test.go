@@ -225,18 +225,13 @@ func TestNoOriginsWarns(t *testing.T) {
 		{"origins *", "cors /api/* {\n\t\torigins *\n\t}", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			logFile := filepath.Join(t.TempDir(), "caddy.log")
-			startCaddy(t, fmt.Sprintf(`
+			checkLoadWarning(t, fmt.Sprintf(`
 :{$SITE_PORT} {
 	%s
 	respond "next" 200
-}`, tt.directive), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+}`, tt.directive), warning, tt.warns)
 			exchange{name: "any origin is allowed", path: "/api/x", header: hdr("Origin", evilOrigin), status: 200,
 				cors: hdr("Access-Control-Allow-Origin", "*"), body: "next"}.run(t)
-			b, _ := os.ReadFile(logFile)
-			if got := strings.Contains(string(b), warning); got != tt.warns {
-				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
-			}
 		})
 	}
 }
@@ -254,8 +249,7 @@ func TestDifferentErrorPolicyWarns(t *testing.T) {
 		{"the same policy", "cors https://app.example.com", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			logFile := filepath.Join(t.TempDir(), "caddy.log")
-			startCaddy(t, fmt.Sprintf(`
+			checkLoadWarning(t, fmt.Sprintf(`
 :{$SITE_PORT} {
 	cors https://app.example.com
 	error 500
@@ -263,11 +257,7 @@ func TestDifferentErrorPolicyWarns(t *testing.T) {
 		%s
 		respond "error page"
 	}
-}`, tt.errorPolicy), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
-			b, _ := os.ReadFile(logFile)
-			if got := strings.Contains(string(b), warning); got != tt.warns {
-				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
-			}
+}`, tt.errorPolicy), warning, tt.warns)
 		})
 	}
 }
@@ -286,8 +276,7 @@ func TestPerPathErrorPolicyWarns(t *testing.T) {
 		{"both imported", "import admin\n\t\timport general", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			logFile := filepath.Join(t.TempDir(), "caddy.log")
-			startCaddy(t, fmt.Sprintf(`
+			checkLoadWarning(t, fmt.Sprintf(`
 (admin) {
 	cors /admin/* https://admin.example.com {
 		credentials
@@ -304,11 +293,19 @@ func TestPerPathErrorPolicyWarns(t *testing.T) {
 		%s
 		respond "error page"
 	}
-}`, tt.errorPolicies), fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
-			b, _ := os.ReadFile(logFile)
-			if got := strings.Contains(string(b), warning); got != tt.warns {
-				t.Errorf("warning logged = %v, want %v:\n%s", got, tt.warns, b)
-			}
+}`, tt.errorPolicies), warning, tt.warns)
 		})
+	}
+}
+
+// checkLoadWarning starts Caddy with sites and checks whether it logged
+// warning (as the JSON log escapes it) while loading them.
+func checkLoadWarning(t *testing.T, sites, warning string, want bool) {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "caddy.log")
+	startCaddy(t, sites, fmt.Sprintf("log {\n\t\toutput file %s\n\t}", logFile))
+	b, _ := os.ReadFile(logFile)
+	if got := strings.Contains(string(b), warning); got != want {
+		t.Errorf("warning logged = %v, want %v:\n%s", got, want, b)
 	}
 }
