@@ -193,16 +193,9 @@ func responseOps(ops *headers.RespHeaderOps) *headers.HeaderOps {
 
 // enforcingCors returns the first cors handler in routes that is not report-only, or nil.
 func enforcingCors(routes []routeView) *Handler {
-	for _, r := range routes {
-		for _, hv := range r.handlers {
-			switch {
-			case hv.name == "cors" && !hv.config().ReportOnly:
-				return hv.config()
-			case hv.name == "subroute":
-				if c := enforcingCors(hv.subroutes()); c != nil {
-					return c
-				}
-			}
+	for hv := range corsIn(routes) {
+		if c := hv.config(); !c.ReportOnly {
+			return c
 		}
 	}
 	return nil
@@ -256,14 +249,9 @@ var primaryPolicies sync.Map
 // allCors returns the enforcing cors handlers in routes.
 func allCors(routes []routeView) []*Handler {
 	var found []*Handler
-	for _, r := range routes {
-		for _, hv := range r.handlers {
-			switch {
-			case hv.name == "cors" && !hv.config().ReportOnly:
-				found = append(found, hv.config())
-			case hv.name == "subroute":
-				found = append(found, allCors(hv.subroutes())...)
-			}
+	for hv := range corsIn(routes) {
+		if c := hv.config(); !c.ReportOnly {
+			found = append(found, c)
 		}
 	}
 	return found

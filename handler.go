@@ -132,10 +132,12 @@ var corsTrailers = func() (names [numResponseHeaders]string) {
 // trailers, but the response carries no other handler's CORS header of any
 // kind. Trailers arrive as keys added to the header map after the header
 // is written (reverse_proxy copies a backend's so), which is when this runs.
+// Of those, net/http sends the announced names, from which enforce took the
+// CORS ones, and the "Trailer:"-prefixed names, which go here; the map keeps
+// this handler's own headers for whatever logs them.
 func removeTrailers(h http.Header) {
-	for i, name := range responseHeaders {
+	for _, name := range corsTrailers {
 		delete(h, name)
-		delete(h, corsTrailers[i])
 	}
 }
 

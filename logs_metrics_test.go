@@ -236,47 +236,19 @@ func TestNoOriginsWarns(t *testing.T) {
 	}
 }
 
-// TestDifferentErrorPolicyWarns: a cors in handle_errors configured unlike
-// the site's own makes error responses follow another policy; Caddy loads
-// it (it may be meant) and says so at load. The same snippet does not warn.
-func TestDifferentErrorPolicyWarns(t *testing.T) {
-	const warning = "cors: the cors handler for \\\"https://other.example.com\\\" in handle_errors is configured unlike every cors handler of the site's routes"
-	for _, tt := range []struct {
-		name, errorPolicy string
-		warns             bool
-	}{
-		{"another policy", "cors https://other.example.com", true},
-		{"the same policy", "cors https://app.example.com", false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			checkLoadWarning(t, fmt.Sprintf(`
-:{$SITE_PORT} {
-	cors https://app.example.com
-	error 500
-	handle_errors {
-		%s
-		respond "error page"
-	}
-}`, tt.errorPolicy), warning, tt.warns)
-		})
-	}
-}
-
-// TestPerPathErrorPolicyWarns: a site with a cors policy per path whose
-// handle_errors imports only one of them gives the errors of the other
-// paths that one's policy; Caddy says so at load, and not when every
-// policy is imported there too.
-func TestPerPathErrorPolicyWarns(t *testing.T) {
-	const warning = `cors: handle_errors has no cors handler configured like the one for \"https://admin.example.com\"`
-	for _, tt := range []struct {
-		name, errorPolicies string
-		warns               bool
-	}{
-		{"one of two imported", "import general", true},
-		{"both imported", "import admin\n\t\timport general", false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			checkLoadWarning(t, fmt.Sprintf(`
+// TestErrorPolicyWarnings: error routes whose cors handlers are configured
+// unlike the site's give error responses another policy; Caddy loads them
+// (it may be meant) and says so at load, naming what differs. A cors in
+// handle_errors unlike every one of the site's, or a site with a cors per
+// path whose handle_errors imports only one of them, warns; the same
+// policies in both places do not.
+func TestErrorPolicyWarnings(t *testing.T) {
+	const (
+		unlike  = "cors: the cors handler for \\\"https://other.example.com\\\" in handle_errors is configured unlike every cors handler of the site's routes"
+		missing = `cors: handle_errors has no cors handler configured like the one for \"https://admin.example.com\"`
+	)
+	site := func(errorPolicies string) string {
+		return fmt.Sprintf(`
 (admin) {
 	cors /admin/* https://admin.example.com {
 		credentials
@@ -293,7 +265,19 @@ func TestPerPathErrorPolicyWarns(t *testing.T) {
 		%s
 		respond "error page"
 	}
-}`, tt.errorPolicies), warning, tt.warns)
+}`, errorPolicies)
+	}
+	for _, tt := range []struct {
+		name, errorPolicies, warning string
+		warns                        bool
+	}{
+		{"a policy unlike the site's", "import admin\n\t\tcors https://other.example.com", unlike, true},
+		{"one of two per-path policies", "import general", missing, true},
+		{"the same policies", "import admin\n\t\timport general", unlike, false},
+		{"the same policies, nothing missing", "import admin\n\t\timport general", missing, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLoadWarning(t, site(tt.errorPolicies), tt.warning, tt.warns)
 		})
 	}
 }

@@ -31,7 +31,8 @@ func init() {
 // this handler grants nothing, so a response never carries two policies.
 //
 // With no origins and no origin_regexps, every origin is allowed without
-// credentials ("Access-Control-Allow-Origin: *").
+// credentials ("Access-Control-Allow-Origin: *"), and a warning is logged
+// at load; `"origins": ["*"]` says so on purpose.
 type Handler struct {
 	// The origins whose scripts may read responses, exactly as browsers send
 	// them in the Origin header: scheme, host and optional port, lowercase,
@@ -46,7 +47,8 @@ type Handler struct {
 	//   `chrome-extension://<id>`.
 	// - `*`: any origin, without credentials. Must be the only entry.
 	//
-	// Leave origins and origin_regexps empty to allow any origin (same as `*`).
+	// Leave origins and origin_regexps out to allow any origin (as `*` does,
+	// with a warning at load). An empty list, [] or null, is an error.
 	Origins stringList `json:"origins,omitempty"`
 
 	// Regular expressions (RE2 syntax) matched against the whole Origin

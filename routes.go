@@ -3,6 +3,7 @@ package cors
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,15 +21,19 @@ import (
 //     followsCors). If that other handler runs before it for every request it
 //     could see (no matcher of its own, or a path matcher that covers this
 //     one's paths), this policy would never decide anything: refused.
-//   - A handler that wraps the response writer before cors (a deferred
-//     `header` that touches CORS headers or Vary) changes the response after
-//     cors has enforced its policy: refused. At the site level Caddy orders
-//     `cors` before `header`, so only a `route` block or JSON can do this.
+//   - A handler before cors that may change the response after cors has
+//     enforced its policy (a deferred `header` on CORS headers or Vary,
+//     templates, intercept, invoke, anything not known to be passive) is
+//     refused. At the site level Caddy orders `cors` before `header`, so
+//     only a `route` block or JSON can do this.
 //   - A handler that answers every request before cors (reverse_proxy,
 //     respond, ...) means this cors never runs: refused.
-//   - Error routes (handle_errors) run after this handler has returned, with
-//     Caddy's own response writer, so nothing enforces this policy there. If
-//     they proxy or set CORS headers without a cors of their own: refused.
+//   - Error routes (handle_errors, a subroute's "errors") run after this
+//     handler has returned, with Caddy's own response writer, so nothing
+//     enforces this policy there: unless a cors of their own runs first,
+//     they may hold only passive handlers (errorroutes.go).
+//   - A cors in a named route is refused: what runs before each invoke that
+//     reaches it cannot be seen from there.
 //
 // Caddy provisions routes in order, depth first, primary routes before error
 // routes (pinned by TestCaddyProvisionsRoutesInOrder), and LoadModule clears
@@ -521,37 +526,40 @@ func sameConfig(a, b *Handler) bool {
 	return string(ja) == string(jb)
 }
 
+// corsIn yields the cors handlers of routes, their subroutes' included
+// (not their error routes), in the order they run.
+func corsIn(routes []routeView) iter.Seq[handlerView] {
+	return func(yield func(handlerView) bool) { walkCors(routes, yield) }
+}
+
+func walkCors(routes []routeView, yield func(handlerView) bool) bool {
+	for _, r := range routes {
+		for _, hv := range r.handlers {
+			switch {
+			case hv.name == "cors" && !yield(hv):
+				return false
+			case hv.name == "subroute" && !walkCors(hv.subroutes(), yield):
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // holds reports whether handlers, or their subroutes, have a cors handler
 // configured exactly as h.
 func holds(handlers []handlerView, h *Handler) bool {
-	var walk func([]handlerView) bool
-	walk = func(handlers []handlerView) bool {
-		for _, hv := range handlers {
-			switch hv.name {
-			case "cors":
-				if sameConfig(hv.config(), h) {
-					return true
-				}
-			case "subroute":
-				for _, r := range hv.subroutes() {
-					if walk(r.handlers) {
-						return true
-					}
-				}
-			}
+	for hv := range corsIn([]routeView{{handlers: handlers}}) {
+		if sameConfig(hv.config(), h) {
+			return true
 		}
-		return false
 	}
-	return walk(handlers)
+	return false
 }
 
 func containsCors(routes []routeView) bool {
-	for _, r := range routes {
-		for _, hv := range r.handlers {
-			if hv.name == "cors" || (hv.name == "subroute" && containsCors(hv.subroutes())) {
-				return true
-			}
-		}
+	for range corsIn(routes) {
+		return true
 	}
 	return false
 }

@@ -61,8 +61,7 @@ type matcherSet struct {
 // for some, their configuration.
 type handlerView struct {
 	name     string
-	cors     *Handler               // cors, once read: see config
-	corsRaw  json.RawMessage        // cors, not read yet
+	cors     *corsConfig            // cors
 	sub      *subroutes             // subroute
 	response *headers.RespHeaderOps // headers
 	passThru bool                   // file_server
@@ -84,14 +83,21 @@ type subroutes struct {
 	read   bool
 }
 
-// config returns a cors handler's configuration, read from its JSON when
-// first asked for (most routes hold one cors handler, found by its name).
-func (hv *handlerView) config() *Handler {
-	if hv.cors == nil {
-		hv.cors = new(Handler)
-		_ = json.Unmarshal(hv.corsRaw, hv.cors)
+// A corsConfig is a cors handler's configuration, read from its JSON when
+// first asked for: most routes hold one cors handler, found by its name.
+type corsConfig struct {
+	raw     json.RawMessage
+	handler *Handler
+}
+
+// config returns the configuration of a cors handler.
+func (hv handlerView) config() *Handler {
+	c := hv.cors
+	if c.handler == nil {
+		c.handler = new(Handler)
+		_ = json.Unmarshal(c.raw, c.handler)
 	}
-	return hv.cors
+	return c.handler
 }
 
 // subroutes returns the routes of a subroute handler, nil for another.
@@ -196,7 +202,7 @@ func viewHandler(handler caddyhttp.MiddlewareHandler) handlerView {
 	hv := handlerView{name: caddy.GetModuleName(handler)}
 	switch handler := handler.(type) {
 	case *Handler:
-		hv.cors = handler
+		hv.cors = &corsConfig{handler: handler}
 	case *caddyhttp.Subroute:
 		hv.sub = &subroutes{loaded: handler.Routes}
 		if handler.Errors != nil {
@@ -226,7 +232,7 @@ func viewRawHandler(raw json.RawMessage) handlerView {
 	hv := handlerView{name: named.Handler}
 	switch hv.name {
 	case "cors":
-		hv.corsRaw = raw
+		hv.cors = &corsConfig{raw: raw}
 	case "subroute":
 		hv.sub = &subroutes{raw: raw}
 	case "headers":
