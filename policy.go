@@ -141,20 +141,22 @@ func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
 			fail("origin_regexp", `%q has an optional part in the host, so it also matches %q, which may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s, b.Scheme+"://"+b.HostTail)
 		case b.Optional:
 			fail("origin_regexp", `%q has an optional part in the host, so it also matches hosts that may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s)
-		case b.Exact:
-			pat, err := origins.ParsePattern(b.Scheme + "://" + b.HostTail)
-			if err == nil && pat.IsInsecure() && !h.AllowInsecureOrigins {
-				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
-			}
-		case b.HostTail == "":
+		case !b.Exact && b.HostTail == "":
 			fail("origin_regexp", `%q does not end the host with a fixed domain, so it can match sites you do not own; end it with your domain written out, as in "https://[a-z0-9-]+\.example\.com"`, s)
-		case !strings.HasPrefix(b.HostTail, "."):
+		case !b.Exact && !strings.HasPrefix(b.HostTail, "."):
 			fail("origin_regexp", `%q lets any characters come right before %q in the host, so a site named like "evil%s" matches; begin the fixed end of the host with "\." (as in "[a-z0-9-]+\.example\.com")`, s, b.HostTail, b.HostTail)
 		default:
-			pat, err := origins.ParsePattern(b.Scheme + "://*" + b.HostTail)
+			// The branch as a listed origin: its host, or a wildcard over
+			// the fixed end of its host, held to the same rules.
+			host := b.HostTail
+			if !b.Exact {
+				host = "*" + host
+			}
+			pat, err := origins.ParsePattern(b.Scheme + "://" + host)
 			switch {
-			case err != nil:
+			case err != nil && !b.Exact:
 				fail("origin_regexp", `%q ends the host with %q, which is not a domain of the site's own; end it with your domain, as in "\.example\.com"`, s, b.HostTail)
+			case err != nil:
 			case pat.IsInsecure() && !h.AllowInsecureOrigins:
 				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
 			case !h.AllowPublicSuffixWildcards:
