@@ -65,10 +65,15 @@ type scenario struct {
 	name    string
 	handler *Handler
 	request *http.Request
-	// busy: the response carries the headers a response has by the time
-	// Caddy and the handlers before cors are done (busyResponse), not none.
-	busy bool
+	// preset: what the response carries by the time Caddy and the
+	// handlers before cors are done: none, Caddy's Server header alone
+	// (caddyResponse), or a busy response's (busyResponse).
+	preset http.Header
 }
+
+// caddyResponse is what every response carries before cors runs: Caddy
+// sets Server first.
+var caddyResponse = hdr("Server", "Caddy")
 
 // busyResponse is what a response carries before cors runs in a typical
 // site: Caddy's Server and Alt-Svc, and what an earlier handler (encode,
@@ -91,33 +96,33 @@ func scenarios(tb testing.TB) []scenario {
 	hugeACRH := strings.Repeat(",", 1<<20)
 	manyNames := strings.TrimSuffix(strings.Repeat("x-custom,", 10000), ",")
 	return []scenario{
-		{"no Origin", exact, request("GET"), false},
-		{"report-only allowed actual", reportOnly, request("GET", "Origin", appOrigin), false},
-		{"report-only refused actual", reportOnly, request("GET", "Origin", evilOrigin), false},
-		{"report-only refused preflight", reportOnly, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), false},
-		{"exact origin actual", exact, request("GET", "Origin", appOrigin), false},
-		{"exact origin actual, busy response", exact, request("GET", "Origin", appOrigin), true},
-		{"disallowed origin actual", exact, request("GET", "Origin", evilOrigin), false},
-		{"any origin actual", anyOrigin, request("GET", "Origin", evilOrigin), false},
-		{"wildcard origin actual", credentialed, request("GET", "Origin", "https://a.b.example.org"), false},
-		{"regexp origin actual", regexps, request("GET", "Origin", "https://pr-42.preview.example.com"), false},
-		{"exact origin preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), false},
-		{"exact origin preflight, busy response", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), true},
-		{"any origin preflight echoing headers", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,authorization"), false},
-		{"wildcard origin preflight", credentialed, request("OPTIONS", "Origin", "https://a.example.org", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type"), false},
-		{"disallowed origin preflight", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), false},
-		{"disallowed origin preflight, busy response", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), true},
-		{"disallowed header preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-other"), false},
-		{"preflight with 1 MiB of commas", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", hugeACRH), false},
-		{"preflight with 10,000 header names", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", manyNames), false},
+		{"no Origin", exact, request("GET"), nil},
+		{"report-only allowed actual", reportOnly, request("GET", "Origin", appOrigin), nil},
+		{"report-only refused actual", reportOnly, request("GET", "Origin", evilOrigin), nil},
+		{"report-only refused preflight", reportOnly, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), nil},
+		{"exact origin actual", exact, request("GET", "Origin", appOrigin), nil},
+		{"exact origin actual, Caddy response", exact, request("GET", "Origin", appOrigin), caddyResponse},
+		{"exact origin actual, busy response", exact, request("GET", "Origin", appOrigin), busyResponse},
+		{"disallowed origin actual", exact, request("GET", "Origin", evilOrigin), nil},
+		{"any origin actual", anyOrigin, request("GET", "Origin", evilOrigin), nil},
+		{"wildcard origin actual", credentialed, request("GET", "Origin", "https://a.b.example.org"), nil},
+		{"regexp origin actual", regexps, request("GET", "Origin", "https://pr-42.preview.example.com"), nil},
+		{"exact origin preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), nil},
+		{"exact origin preflight, Caddy response", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), caddyResponse},
+		{"exact origin preflight, busy response", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,x-custom"), busyResponse},
+		{"any origin preflight echoing headers", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,authorization"), nil},
+		{"wildcard origin preflight", credentialed, request("OPTIONS", "Origin", "https://a.example.org", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type"), nil},
+		{"disallowed origin preflight", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), nil},
+		{"disallowed origin preflight, busy response", credentialed, request("OPTIONS", "Origin", evilOrigin, "Access-Control-Request-Method", "PUT"), busyResponse},
+		{"disallowed header preflight", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-other"), nil},
+		{"preflight with 1 MiB of commas", credentialed, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", hugeACRH), nil},
+		{"preflight with 10,000 header names", anyOrigin, request("OPTIONS", "Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", manyNames), nil},
 	}
 }
 
 func serve(w *benchWriter, s scenario) {
 	clear(w.header)
-	if s.busy {
-		maps.Copy(w.header, busyResponse)
-	}
+	maps.Copy(w.header, s.preset)
 	if err := s.handler.ServeHTTP(w, s.request, next); err != nil {
 		panic(err)
 	}
@@ -142,9 +147,9 @@ func BenchmarkOriginCount(b *testing.B) {
 		exact := provision(b, &Handler{Origins: manyOrigins(n, appOrigin)})
 		wildcards := provision(b, &Handler{Origins: append(manyOrigins(n, appOrigin), "https://*.example.org")})
 		for _, s := range []scenario{
-			{"exact hit", exact, request("GET", "Origin", appOrigin), false},
-			{"exact miss", exact, request("GET", "Origin", evilOrigin), false},
-			{"wildcard hit", wildcards, request("GET", "Origin", "https://a.b.example.org"), false},
+			{"exact hit", exact, request("GET", "Origin", appOrigin), nil},
+			{"exact miss", exact, request("GET", "Origin", evilOrigin), nil},
+			{"wildcard hit", wildcards, request("GET", "Origin", "https://a.b.example.org"), nil},
 		} {
 			b.Run(fmt.Sprintf("%s/origins=%d", s.name, n), func(b *testing.B) {
 				w := &benchWriter{header: make(http.Header)}
@@ -172,7 +177,9 @@ func TestAllocations(t *testing.T) {
 		"report-only refused actual":                 0,
 		"report-only refused preflight":              0,
 		"no Origin":                                  1,
+		"exact origin actual, Caddy response":        1,
 		"exact origin actual, busy response":         1,
+		"exact origin preflight, Caddy response":     1,
 		"exact origin preflight, busy response":      1,
 		"disallowed origin preflight, busy response": 1,
 		"exact origin actual":                        1,

@@ -76,21 +76,24 @@ var refusalReason = [numOutcomes]string{
 
 // decideActual decides an actual (non-preflight) request with these Origin
 // header values (none: not a CORS request, and no grant unless any origin
-// is allowed, whose answer is the same for all). explain asks to tell a malformed origin from one that is
+// is allowed, whose answer is the same for all), into g, which must be
+// empty: a refusal leaves it so. The grant is written where the handler
+// keeps it for the response rather than returned, which saves a copy of it
+// per request. explain asks to tell a malformed origin from one that is
 // not allowed, which costs a parse. No allocation.
-func (p *policy) decideActual(origin []string, explain bool) (grant, outcome) {
+func (p *policy) decideActual(g *grant, origin []string, explain bool) outcome {
 	if p.anyOrigin {
-		return p.anyOriginGrant, allowed
+		*g = p.anyOriginGrant
+		return allowed
 	}
 	value, out := p.matchOrigin(origin, explain)
 	if out != allowed {
-		return noGrant, out
+		return out
 	}
-	var g grant
 	g[allowOrigin] = value
 	g[allowCredentials] = p.allowCredentials
 	g[exposeHeaders] = p.exposeHeaders
-	return g, allowed
+	return allowed
 }
 
 // matchOrigin returns the Access-Control-Allow-Origin value for a request
@@ -117,69 +120,71 @@ func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
 	return "", originNotAllowed
 }
 
-// decidePreflight decides a preflight from its request headers. A refused
-// preflight gets no grant; detail names the method or header it is refused
-// for, if any.
-func (p *policy) decidePreflight(req http.Header, explain bool) (g grant, out outcome, detail string) {
-	origin := req["Origin"]
+// decidePreflight decides a preflight from its request headers req, whose
+// Origin and Access-Control-Request-Method values the handler has looked
+// up already, into g, which must be empty: a refused preflight leaves it
+// so. detail names the method or header a preflight is refused for, if any.
+func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Header, explain bool) (out outcome, detail string) {
+	allowOriginValue, credentials := "*", ""
 	if p.anyOrigin {
 		if len(origin) != 1 {
-			return noGrant, malformedOrigin, ""
+			return malformedOrigin, ""
 		}
-		g[allowOrigin] = "*"
 	} else {
 		value, out := p.matchOrigin(origin, explain)
 		if out != allowed {
-			return noGrant, out, ""
+			return out, ""
 		}
-		g[allowOrigin] = value
-		g[allowCredentials] = p.allowCredentials
+		allowOriginValue, credentials = value, p.allowCredentials
 	}
 
-	method := req["Access-Control-Request-Method"]
 	if len(method) != 1 || !headers.IsToken(method[0]) {
-		return noGrant, malformedMethod, ""
+		return malformedMethod, ""
 	}
 	m := method[0]
+	methods := p.allowMethods
 	switch {
-	case p.allowMethods == "": // any method, echoed because credentials rule out "*"
-		g[allowMethods] = m
+	case methods == "": // any method, echoed because credentials rule out "*"
+		methods = m
 	case p.anyMethod || fetch.IsSafelistedMethod(m):
-		g[allowMethods] = p.allowMethods
 	default:
 		if _, ok := p.methods[m]; !ok {
-			return noGrant, methodNotAllowed, m
+			return methodNotAllowed, m
 		}
-		g[allowMethods] = p.allowMethods
 	}
 
+	allowHeadersValue := ""
 	if requested := req["Access-Control-Request-Headers"]; len(requested) > 0 {
 		notAllowed, err := headers.CheckRequest(requested, p.requestHeaders)
 		switch {
 		case err == headers.ErrTooLarge:
-			return noGrant, headersTooLarge, ""
+			return headersTooLarge, ""
 		case err != nil:
-			return noGrant, malformedHeaders, ""
+			return malformedHeaders, ""
 		case notAllowed != "" && fetch.IsCORSResponseHeader(notAllowed):
-			return noGrant, responseHeaderRequested, notAllowed
+			return responseHeaderRequested, notAllowed
 		case notAllowed != "":
-			return noGrant, headerNotAllowed, notAllowed
+			return headerNotAllowed, notAllowed
 		case p.allowHeaders != "":
-			g[allowHeaders] = p.allowHeaders
+			allowHeadersValue = p.allowHeaders
 		default:
 			// Any header: echo the (now validated) request, because a literal
 			// "*" covers neither Authorization nor credentialed requests.
-			g[allowHeaders] = requestedHeaders(requested)
+			allowHeadersValue = requestedHeaders(requested)
 		}
 	}
 
+	g[allowOrigin] = allowOriginValue
+	g[allowCredentials] = credentials
+	g[allowMethods] = methods
+	g[allowHeaders] = allowHeadersValue
 	g[maxAge] = p.maxAge
 	if p.privateNetwork {
 		if v := req["Access-Control-Request-Private-Network"]; len(v) == 1 && v[0] == "true" {
 			g[allowPrivateNetwork] = "true"
 		}
 	}
-	return g, allowed, ""
+	return allowed, ""
 }
 
 // requestedHeaders returns the requested header list as one value, or ""

@@ -58,14 +58,16 @@ func TestDecision(t *testing.T) {
 					_, isPreflight := e.header["Access-Control-Request-Method"]
 					isPreflight = isPreflight && e.method == http.MethodOptions && e.header["Origin"] != nil
 					if isPreflight {
-						g, out, _ := p.decidePreflight(e.header, true)
-						g.set(got, p.preflightVary, true)
+						var g grant
+						out, _ := p.decidePreflight(&g, e.header["Origin"], e.header["Access-Control-Request-Method"], e.header, true)
+						g.apply(got, p.preflightVary, true)
 						if refused := e.status == http.StatusForbidden; refused != (out != allowed) {
 							t.Errorf("outcome %d for a preflight answered %d", out, e.status)
 						}
 					} else {
-						g, out := p.decideActual(e.header["Origin"], true)
-						g.set(got, p.actualVary, true)
+						var g grant
+						out := p.decideActual(&g, e.header["Origin"], true)
+						g.apply(got, p.actualVary, true)
 						if _, granted := e.cors["Access-Control-Allow-Origin"]; e.header["Origin"] != nil && granted != (out == allowed) {
 							t.Errorf("outcome %d, but the expected headers say granted = %v", out, granted)
 						}
@@ -568,11 +570,12 @@ func privateNetworkOnlyWhenAskedCases() []decisionCase {
 func TestResponseHeaderRequested(t *testing.T) {
 	req := preflightFrom(appOrigin, "PUT", "Access-Control-Request-Headers", "content-type,access-control-allow-origin")
 	listed := compileDirective(t, "cors https://app.example.com {\n headers Content-Type\n}")
-	if _, out, detail := listed.decidePreflight(req, true); out != responseHeaderRequested || detail != "access-control-allow-origin" {
+	if out, detail := listed.decidePreflight(new(grant), req["Origin"], req["Access-Control-Request-Method"], req, true); out != responseHeaderRequested || detail != "access-control-allow-origin" {
 		t.Errorf("listed headers: outcome %d, detail %q; want responseHeaderRequested for access-control-allow-origin", out, detail)
 	}
 	anyHeader := compileDirective(t, "cors https://app.example.com")
-	if g, out, _ := anyHeader.decidePreflight(req, true); out != allowed || g[allowHeaders] != "content-type,access-control-allow-origin" {
+	var g grant
+	if out, _ := anyHeader.decidePreflight(&g, req["Origin"], req["Access-Control-Request-Method"], req, true); out != allowed || g[allowHeaders] != "content-type,access-control-allow-origin" {
 		t.Errorf("any header: outcome %d, Allow-Headers %q; want it allowed and echoed", out, g[allowHeaders])
 	}
 }

@@ -18,39 +18,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 	origin, hasOrigin := r.Header["Origin"]
+	var method []string
 	isPreflight := false
 	if r.Method == http.MethodOptions && hasOrigin {
-		_, isPreflight = r.Header["Access-Control-Request-Method"]
+		method, isPreflight = r.Header["Access-Control-Request-Method"]
 	}
 	switch {
 	case h.policy.reportOnly:
-		return h.reportOnly(w, r, next, hasOrigin, isPreflight)
+		return h.reportOnly(w, r, next, origin, method, isPreflight)
 	case isPreflight:
-		return h.preflight(w, r, next)
+		return h.preflight(w, r, next, origin, method)
 	}
 	return h.actual(w, r, next, origin)
 }
 
 // actual grants (or not) read access to the response of a non-preflight request.
 func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin []string) error {
-	g, out := h.policy.decideActual(origin, h.explain)
+	cw := writerPool.Get().(*corsWriter)
+	out := h.policy.decideActual(&cw.grant, origin, h.explain)
 	if len(origin) > 0 {
 		h.record(r, kindActual, out, "")
 	}
-	return h.serveNext(w, r, next, &g, h.policy.actualVary)
+	cw.vary = h.policy.actualVary
+	return h.serveNext(cw, w, r, next)
 }
 
 // preflight answers an OPTIONS request that asks whether the real request may be sent.
-func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin, method []string) error {
 	p := h.policy
-	g, out, detail := p.decidePreflight(r.Header, h.explain)
-	h.record(r, kindPreflight, out, detail)
 	if p.passthrough {
-		return h.serveNext(w, r, next, &g, p.preflightVary)
+		cw := writerPool.Get().(*corsWriter)
+		out, detail := p.decidePreflight(&cw.grant, origin, method, r.Header, h.explain)
+		h.record(r, kindPreflight, out, detail)
+		cw.vary = p.preflightVary
+		return h.serveNext(cw, w, r, next)
 	}
-	hdr := w.Header()
-	h.replaced(r, g.removeOthers(hdr))
-	h.replaced(r, g.set(hdr, p.preflightVary, h.explain))
+	var g grant
+	out, detail := p.decidePreflight(&g, origin, method, r.Header, h.explain)
+	h.record(r, kindPreflight, out, detail)
+	h.replaced(r, g.apply(w.Header(), p.preflightVary, h.explain))
 	if out != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
@@ -62,18 +68,19 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 // reportOnly decides a CORS request as the policy would and changes nothing:
 // preflights go on to the next handler, no header is touched, and what the
 // policy would refuse is logged and counted with what the response granted.
-func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, hasOrigin, isPreflight bool) error {
-	if !hasOrigin {
+func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin, method []string, isPreflight bool) error {
+	if origin == nil {
 		return next.ServeHTTP(w, r) // not a CORS request
 	}
 	cw := writerPool.Get().(*corsWriter)
 	cw.ResponseWriter, cw.handler, cw.request, cw.reportOnly = w, h, r, true
+	var g grant // what the policy would grant; only the outcome is used
 	if isPreflight {
 		cw.kind = kindPreflight
-		_, cw.outcome, cw.detail = h.policy.decidePreflight(r.Header, true)
+		cw.outcome, cw.detail = h.policy.decidePreflight(&g, origin, method, r.Header, true)
 	} else {
 		cw.kind = kindActual
-		_, cw.outcome = h.policy.decideActual(r.Header["Origin"], true)
+		cw.outcome = h.policy.decideActual(&g, origin, true)
 	}
 	err := next.ServeHTTP(cw, r)
 	if !cw.wroteHeader {
@@ -89,22 +96,19 @@ func (h *Handler) reportOnly(w http.ResponseWriter, r *http.Request, next caddyh
 	return err
 }
 
-// serveNext puts the grant on the response now, runs next, and enforces the
-// grant on every way out of next: when next writes its header (see
-// corsWriter), and when next returns without writing, with an error or
-// without (then Caddy writes the response after this handler returns: an
-// error page, or an empty 200), so the response carries this policy and
-// nothing else. Vary is enforced too: a handler that removed or replaced it
-// gets this handler's value back.
-func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, g *grant, vary string) error {
-	cw := writerPool.Get().(*corsWriter)
-	cw.ResponseWriter, cw.handler, cw.request, cw.grant, cw.vary = w, h, r, *g, vary
-	hdr := w.Header()
-	h.replaced(r, g.set(hdr, vary, h.explain))
+// serveNext runs next with cw, which holds this request's grant and puts
+// it on the response when next writes the header, and puts it there itself
+// when next returns without writing, with an error or without (then Caddy
+// writes the response after this handler returns: an error page, or an
+// empty 200). Applied at the last moment, once, the grant overrides
+// whatever any other handler did to the CORS headers or to Vary.
+func (h *Handler) serveNext(cw *corsWriter, w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	cw.ResponseWriter, cw.handler, cw.request = w, h, r
 	err := next.ServeHTTP(cw, r)
+	hdr := w.Header()
 	switch {
 	case !cw.wroteHeader:
-		h.replaced(r, g.enforce(hdr, vary))
+		h.replaced(r, cw.grant.apply(hdr, cw.vary, h.explain))
 		if err != nil {
 			markDecided(r)
 		}
@@ -112,7 +116,9 @@ func (h *Handler) serveNext(w http.ResponseWriter, r *http.Request, next caddyht
 		removeTrailers(hdr)
 	}
 	// A handler must not use the writer after it returns: it goes back to
-	// the pool (one allocation fewer per request, BenchmarkServeHTTP).
+	// the pool, which saves an allocation of the writer per request
+	// (BenchmarkServeHTTP). Every field is set again by the next request
+	// that takes it; clearing it lets the collector free what it pointed to.
 	*cw = corsWriter{}
 	writerPool.Put(cw)
 	return err
@@ -132,7 +138,7 @@ var corsTrailers = func() (names [numResponseHeaders]string) {
 // trailers, but the response carries no other handler's CORS header of any
 // kind. Trailers arrive as keys added to the header map after the header
 // is written (reverse_proxy copies a backend's so), which is when this runs.
-// Of those, net/http sends the announced names, from which enforce took the
+// Of those, net/http sends the announced names, from which apply took the
 // CORS ones, and the "Trailer:"-prefixed names, which go here; the map keeps
 // this handler's own headers for whatever logs them.
 func removeTrailers(h http.Header) {
@@ -141,96 +147,89 @@ func removeTrailers(h http.Header) {
 	}
 }
 
-// set puts the grant's headers and vary (if not "" and not there already)
-// on h. The values go in one slice made for this response: header value
-// slices are writable by any handler (Caddy's `header` replace operations
-// write into them in place), so a slice shared with another response could
-// be rewritten under it. That one small allocation per response is the
-// price (BenchmarkServeHTTP); a Vary that another handler set already gets a
-// new array instead, its values and ours. When explain is set, set returns
-// the CORS headers of another handler that it replaced, if any; finding them
-// costs a lookup per header (BenchmarkServeHTTP), which is skipped when
-// nothing would log or count them.
-func (g *grant) set(h http.Header, vary string, explain bool) (dropped []droppedHeader) {
+// apply makes h carry exactly the grant's CORS headers and vary, whatever
+// other handlers set, changed or removed: CORS headers the grant lacks are
+// removed, the grant's replace any other values, vary is added to Vary if
+// it is not there, and CORS names announced as trailers are taken out of
+// the announcement. It runs once per response, when its header is written,
+// and returns the CORS headers of other handlers that it removed or
+// replaced, with their values. When explain is not set, nothing would log
+// or count what it replaced, so it does not look up the headers it sets
+// anyway. (Go canonicalizes header names on Set and Add, and on responses
+// read from a backend, so the canonical names are the ones to look up. One
+// walk of the map instead was slower from four entries on, and no faster
+// below: BenchmarkServeHTTP, "Caddy response" and "busy response" rows.)
+//
+// The values go in one slice made for this response: header value slices
+// are writable by any handler (Caddy's `header` replace operations write
+// into them in place), so a slice shared with another response could be
+// rewritten under it. That one small allocation per response is the price
+// (BenchmarkServeHTTP); a Vary that another handler set already gets a new
+// array instead, its values and ours.
+func (g *grant) apply(h http.Header, vary string, explain bool) (dropped []droppedHeader) {
+	var existingVary, trailer []string
+	hasVary := false
+	if len(h) > 0 { // else nothing to find (but Caddy sets Server first)
+		for i, name := range responseHeaders {
+			if g[i] != "" && !explain {
+				continue // overwritten below: nothing to remove or report
+			}
+			if v, ok := h[name]; ok {
+				dropped = g.clean(h, i, v, dropped)
+			}
+		}
+		existingVary, hasVary = h["Vary"]
+		trailer = h["Trailer"]
+	}
+
 	n := 0
-	for key, v := range g {
-		if v == "" {
-			continue
-		}
-		n++
-		if !explain {
-			continue
-		}
-		if old, ok := h[responseHeaders[key]]; ok && (len(old) != 1 || old[0] != v) {
-			dropped = append(dropped, droppedHeader{key, old})
+	for _, v := range g {
+		if v != "" {
+			n++
 		}
 	}
-	existingVary := h["Vary"]
 	switch {
-	case vary == "", slices.Contains(existingVary, vary):
-		// A cors handler in handle_errors adds what the first one added.
+	case vary == "" || hasVary && varyHas(existingVary, vary):
 		vary = ""
-	case existingVary != nil:
+	case hasVary:
 		// Full slice expression: never write into another handler's array.
 		h["Vary"] = append(existingVary[:len(existingVary):len(existingVary)], vary)
 		vary = ""
 	default:
 		n++
 	}
-	if n == 0 {
-		return dropped
-	}
-	values := make([]string, n)
-	i := 0
-	for key, v := range g {
-		if v != "" {
-			values[i] = v
-			h[responseHeaders[key]] = values[i : i+1 : i+1]
-			i++
+	if n > 0 {
+		values := make([]string, n)
+		i := 0
+		for key, v := range g {
+			if v != "" {
+				values[i] = v
+				h[responseHeaders[key]] = values[i : i+1 : i+1]
+				i++
+			}
+		}
+		if vary != "" {
+			values[i] = vary
+			h["Vary"] = values[i : i+1 : i+1]
 		}
 	}
-	if vary != "" {
-		values[i] = vary
-		h["Vary"] = values[i : i+1 : i+1]
+	if trailer != nil {
+		removeAnnouncedTrailers(h, trailer)
 	}
 	return dropped
 }
 
-// enforce makes h carry exactly the grant's CORS headers and vary: those
-// another handler set or changed are removed or replaced, and returned, and
-// vary is added back if another handler removed it. CORS names announced as
-// trailers are taken out of the announcement. It writes only what differs.
-// (Go canonicalizes header names on Set and Add, and on responses read
-// from a backend, so the canonical names are the ones to check.) A walk of
-// the map instead of the lookups was slower, even on maps of three entries
-// (BenchmarkServeHTTP, actual requests): Go's small-map lookups are cheap.
-func (g *grant) enforce(h http.Header, vary string) (dropped []droppedHeader) {
-	for i, name := range responseHeaders {
-		v, ok := h[name]
-		switch {
-		case g[i] == "":
-			if ok {
-				dropped = append(dropped, droppedHeader{i, v})
-				delete(h, name)
-			}
-		case !ok:
-			h[name] = []string{g[i]}
-		case len(v) != 1 || v[0] != g[i]:
-			// A proxied backend's values come after this handler's own.
-			others := slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == g[i] })
-			dropped = append(dropped, droppedHeader{i, others})
-			h[name] = []string{g[i]}
-		}
+// clean handles the CORS header i, found in h with values v, before the
+// grant is applied: it is removed if the grant lacks it, and either way
+// added to dropped if its values are not the grant's.
+func (g *grant) clean(h http.Header, i int, v []string, dropped []droppedHeader) []droppedHeader {
+	switch {
+	case g[i] == "":
+		delete(h, responseHeaders[i])
+	case len(v) == 1 && v[0] == g[i]:
+		return dropped // another cors handler's, of the same policy
 	}
-	if vary != "" {
-		if existing := h["Vary"]; !varyHas(existing, vary) {
-			h["Vary"] = append(existing[:len(existing):len(existing)], vary)
-		}
-	}
-	if t, ok := h["Trailer"]; ok {
-		removeAnnouncedTrailers(h, t)
-	}
-	return dropped
+	return append(dropped, droppedHeader{i, v})
 }
 
 // varyHas reports whether the Vary values have every field name of vary
@@ -253,23 +252,6 @@ func varyHas(values []string, vary string) bool {
 		}
 	}
 	return true
-}
-
-// removeOthers removes from h the CORS headers the grant does not have,
-// and returns them. Followed by set, it leaves h as set and then enforce
-// would, looking each header up at most once instead of up to twice
-// (BenchmarkServeHTTP, preflights).
-func (g *grant) removeOthers(h http.Header) (dropped []droppedHeader) {
-	for i, name := range responseHeaders {
-		if g[i] != "" {
-			continue
-		}
-		if v, ok := h[name]; ok {
-			dropped = append(dropped, droppedHeader{i, v})
-			delete(h, name)
-		}
-	}
-	return dropped
 }
 
 // A droppedHeader is a CORS response header that another handler set and
@@ -352,7 +334,7 @@ func (cw *corsWriter) WriteHeader(status int) {
 		if cw.reportOnly {
 			cw.handler.report(cw.request, cw.kind, cw.outcome, cw.detail, hdr, status)
 		} else {
-			cw.handler.replaced(cw.request, cw.grant.enforce(hdr, cw.vary))
+			cw.handler.replaced(cw.request, cw.grant.apply(hdr, cw.vary, cw.handler.explain))
 		}
 		// 1xx responses are informational; the final header comes later.
 		if status >= 200 || status == http.StatusSwitchingProtocols {

@@ -228,10 +228,16 @@ func TestHeadersSetBeforeCorsAreReported(t *testing.T) {
 			t.Errorf("caddy_http_cors_replaced_headers_total%s = %q, want %q", labels, got[labels], value)
 		}
 	}
-	lines := readLog(t, logFile, "cors: replaced CORS headers set by another handler", 4)
-	for _, want := range []string{`"dropped":["Access-Control-Allow-Origin: *"]`, `"dropped":["Access-Control-Max-Age: 86400"]`} {
-		if n := len(slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !strings.Contains(l, want) })); n != 2 {
-			t.Errorf("%d replaced lines with %s, want 2 (one per request):\n%s", n, want, strings.Join(lines, "\n"))
+	// One line per response names all it dropped.
+	lines := readLog(t, logFile, "cors: replaced CORS headers set by another handler", 2)
+	if len(lines) != 2 {
+		t.Errorf("%d replaced lines, want 2 (one per response):\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, line := range lines {
+		for _, want := range []string{`"Access-Control-Allow-Origin: *"`, `"Access-Control-Max-Age: 86400"`} {
+			if !strings.Contains(line, want) {
+				t.Errorf("replaced line lacks %s:\n%s", want, line)
+			}
 		}
 	}
 }

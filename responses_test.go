@@ -98,8 +98,8 @@ func TestOnePolicyPerResponse(t *testing.T) {
 			cors: hdr(
 				"Access-Control-Allow-Origin", appOrigin,
 				"Access-Control-Expose-Headers", "X-Mine",
-				"Vary", "Origin",
 				"Vary", "Accept",
+				"Vary", "Origin",
 			),
 			body: "backend GET",
 		},
@@ -107,13 +107,13 @@ func TestOnePolicyPerResponse(t *testing.T) {
 			name:   "refused origin: every backend grant is removed",
 			header: hdr("Origin", evilOrigin),
 			status: 200,
-			cors:   hdr("Vary", "Origin", "Vary", "Accept"),
+			cors:   hdr("Vary", "Accept", "Vary", "Origin"),
 			body:   "backend GET",
 		},
 		{
 			name:   "no Origin: every backend grant is removed",
 			status: 200,
-			cors:   hdr("Vary", "Origin", "Vary", "Accept"),
+			cors:   hdr("Vary", "Accept", "Vary", "Origin"),
 			body:   "backend GET",
 		},
 		{
