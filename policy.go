@@ -171,7 +171,7 @@ func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
 type failFunc func(subdirective, format string, args ...any)
 
 func compileOrigins(h *Handler, p *policy, fail failFunc) {
-	var patterns []origins.Pattern
+	patterns := make([]origins.Pattern, 0, len(h.Origins))
 	for _, s := range h.Origins {
 		if s == "*" {
 			p.anyOrigin = true

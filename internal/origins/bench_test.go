@@ -55,6 +55,22 @@ func benchPatterns(b *testing.B, pattern string, n int) []Pattern {
 	return mustPatterns(b, in...)
 }
 
+// BenchmarkParsePattern is the cost of each configured origin at load:
+// most are plain ASCII hosts, which skip IDNA; an internationalized one
+// goes through it.
+func BenchmarkParsePattern(b *testing.B) {
+	for _, s := range []string{"https://app.example.com", "https://*.example.org", "https://xn--bcher-kva.example"} {
+		b.Run(s, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParsePattern(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

@@ -170,3 +170,20 @@ func referenceHostMatch(p Pattern, host string) bool {
 func referencePortMatch(p Pattern, port string) bool {
 	return p.Port == "*" || p.Port == port
 }
+
+// FuzzPlainHost checks the shortcut of parseDomainOrIPv4: IDNA leaves a
+// host that plainHost accepts as it is, without an error.
+func FuzzPlainHost(f *testing.F) {
+	for _, s := range []string{"app.example.com", "a_b.example", "xn--bcher-kva.example", "a.xn--p1ai", "xn--",
+		"a..b", ".a", "a.", "-a.example", "a-.example", "ab--cd.example", "1.2.3.4", "0x7f.1", "", strings.Repeat("a", 64) + ".example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !plainHost(s) {
+			return
+		}
+		if got, err := hostProfile.ToASCII(s); got != s || err != nil {
+			t.Fatalf("plainHost(%q), but IDNA gives %q, %v", s, got, err)
+		}
+	})
+}

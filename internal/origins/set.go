@@ -43,7 +43,7 @@ const fewParents = 8
 // NewSet compiles patterns, as returned by ParsePattern, for matching.
 // Duplicates are fine.
 func NewSet(patterns []Pattern) *Set {
-	s := &Set{exact: make(map[string]struct{})}
+	s := &Set{exact: make(map[string]struct{}, len(patterns))}
 	for _, p := range patterns {
 		if !p.Wildcard && p.Port != "*" {
 			k := p.String()
