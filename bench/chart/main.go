@@ -26,16 +26,33 @@ var (
 	title = flag.String("title", "ns/op per scenario, median of runs (log scale; shorter is faster)", "the chart's title")
 )
 
-type library struct{ name, color string }
+// A library is a column of the tables. A reference is not a CORS library
+// but a floor to read ours against (caddy-headers: Caddy's own headers
+// handler, in BenchmarkProvision): it gets a column and a ratio, but is
+// not "the fastest other", not charted and not in the means.
+type library struct {
+	name, color string
+	reference   bool
+}
 
 // The libraries, in the order and colours the chart uses; the first is ours.
 // Those absent from the input are left out (jub0bs-cors is measured only
 // in a scratch copy of this module; see BENCHMARKS.md).
 var libs = []library{
-	{"caddy-cors", "#1b9e77"},
-	{"rs-cors", "#d95f02"},
-	{"jub0bs-cors", "#e7298a"},
-	{"go-chi-cors", "#7570b3"},
+	{"caddy-cors", "#1b9e77", false},
+	{"rs-cors", "#d95f02", false},
+	{"jub0bs-cors", "#e7298a", false},
+	{"go-chi-cors", "#7570b3", false},
+	{"caddy-headers", "", true},
+}
+
+// variants are scratch builds of our handler without some guarantees,
+// measured in the same passes (lib=variant-NAME; see BENCHMARKS.md, "What
+// the guarantees cost"), each with what it leaves out.
+var variants = []struct{ name, what string }{
+	{"variant-floor", "no enforcing writer"},
+	{"variant-alloc", "no enforcing writer, bare 403 for refused preflights"},
+	{"variant-relaxed", "no writer, bare 403, values shared between responses"},
 }
 
 // The side-by-side matrix, the only benchmarks the chart draws; the tables
@@ -58,7 +75,8 @@ func main() {
 		fail(err)
 	}
 	libs = slices.DeleteFunc(libs, func(l library) bool { return !rs.libs[l.name] })
-	if len(libs) < 2 || libs[0].name != "caddy-cors" {
+	charted := slices.DeleteFunc(slices.Clone(libs), func(l library) bool { return l.reference })
+	if len(charted) < 2 || charted[0].name != "caddy-cors" {
 		fail(fmt.Errorf("the input needs caddy-cors and at least one other library"))
 	}
 	var rows []row
@@ -70,11 +88,12 @@ func main() {
 	if len(rows) == 0 {
 		fail(fmt.Errorf("no Benchmark{%s}/.../lib= lines in the input", strings.Join(matrix, ",")))
 	}
-	if err := os.WriteFile(*out, []byte(draw(rs, rows)), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(draw(rs, rows, charted)), 0o644); err != nil {
 		fail(err)
 	}
 	if *md {
-		printTables(os.Stdout, rs)
+		printTables(os.Stdout, rs, charted)
+		printVariants(os.Stdout, rs, charted)
 	}
 }
 
@@ -158,7 +177,7 @@ const (
 	groupGap  = 9
 )
 
-func draw(rs *results, rows []row) string {
+func draw(rs *results, rows []row, libs []library) string {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, r := range rows {
 		for _, l := range libs {
@@ -220,7 +239,7 @@ func draw(rs *results, rows []row) string {
 // printTables writes one Markdown table per benchmark: the median of every
 // metric for every library, and ours as a fraction of each other library's
 // ns/op; the matrix tables end with geometric means.
-func printTables(w io.Writer, rs *results) {
+func printTables(w io.Writer, rs *results, competitors []library) {
 	for _, bench := range rs.benchmarks {
 		// Only the libraries this benchmark measured (SetMatch is ours alone).
 		present := slices.DeleteFunc(slices.Clone(libs), func(l library) bool {
@@ -266,7 +285,9 @@ func printTables(w io.Writer, rs *results) {
 			for _, l := range present[1:] {
 				if theirs, ok := rs.median(bench, s, l.name, "ns/op"); ok && ours > 0 {
 					fmt.Fprintf(w, " %.2f× |", ours/theirs)
-					fastest = math.Min(fastest, theirs)
+					if !l.reference {
+						fastest = math.Min(fastest, theirs)
+					}
 				} else {
 					fmt.Fprint(w, " – |")
 				}
@@ -291,12 +312,12 @@ func printTables(w io.Writer, rs *results) {
 	if len(rs.scenarios["Actual"])+len(rs.scenarios["Preflight"]) == 0 {
 		return
 	}
-	fmt.Fprint(w, "\n#### Geometric means of ns/op\n\n| scenarios | count | ", libNames(), " |")
-	for _, l := range libs[1:] {
+	fmt.Fprint(w, "\n#### Geometric means of ns/op\n\n| scenarios | count | ", libNames(competitors), " |")
+	for _, l := range competitors[1:] {
 		fmt.Fprintf(w, " ours vs %s |", l.name)
 	}
 	fmt.Fprint(w, "\n|---|--:|")
-	for range len(libs)*2 - 1 {
+	for range len(competitors)*2 - 1 {
 		fmt.Fprint(w, "--:|")
 	}
 	fmt.Fprintln(w)
@@ -306,7 +327,7 @@ func printTables(w io.Writer, rs *results) {
 		for _, bench := range set {
 			for _, s := range rs.scenarios[bench] {
 				all := true
-				for _, l := range libs {
+				for _, l := range competitors {
 					_, ok := rs.median(bench, s, l.name, "ns/op")
 					all = all && ok
 				}
@@ -317,7 +338,7 @@ func printTables(w io.Writer, rs *results) {
 		}
 		count := len(common)
 		var means []float64
-		for _, l := range libs {
+		for _, l := range competitors {
 			sum := 0.0
 			for _, r := range common {
 				m, _ := rs.median(r.bench, r.scenario, l.name, "ns/op")
@@ -336,6 +357,78 @@ func printTables(w io.Writer, rs *results) {
 	}
 }
 
+// printVariants writes, when the input has variant rows, what each
+// guarantee costs: ours and each variant over the actual and preflight
+// scenarios, each as a ratio to the fastest other library, and their
+// geometric means.
+func printVariants(w io.Writer, rs *results, competitors []library) {
+	var present []string
+	for _, v := range variants {
+		if rs.libs[v.name] {
+			present = append(present, v.name)
+		}
+	}
+	if len(present) == 0 {
+		return
+	}
+	cols := append([]string{"caddy-cors"}, present...)
+	fmt.Fprint(w, "\n#### What the guarantees cost\n\n| scenario | ", strings.Join(cols, " | "), " | fastest other |")
+	for _, c := range cols {
+		fmt.Fprintf(w, " %s / fastest |", c)
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range 2*len(cols) + 1 {
+		fmt.Fprint(w, "--:|")
+	}
+	fmt.Fprintln(w)
+	logSums := make([]float64, len(cols))
+	count := 0
+	for _, bench := range []string{"Actual", "Preflight"} {
+		for _, s := range rs.scenarios[bench] {
+			fastest, name := math.Inf(1), ""
+			for _, l := range competitors[1:] {
+				if m, ok := rs.median(bench, s, l.name, "ns/op"); ok && m < fastest {
+					fastest, name = m, l.name
+				}
+			}
+			values := make([]float64, len(cols))
+			complete := !math.IsInf(fastest, 1)
+			for i, c := range cols {
+				values[i], _ = rs.median(bench, s, c, "ns/op")
+				complete = complete && values[i] > 0
+			}
+			if !complete {
+				continue
+			}
+			count++
+			fmt.Fprintf(w, "| %s/%s |", bench, s)
+			for _, v := range values {
+				fmt.Fprintf(w, " %s |", formatValue(v, "ns/op"))
+			}
+			fmt.Fprintf(w, " %s (%s) |", formatValue(fastest, "ns/op"), name)
+			for i, v := range values {
+				fmt.Fprintf(w, " %.2f× |", v/fastest)
+				logSums[i] += math.Log(v / fastest)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintf(w, "| geometric mean (%d scenarios) |", count)
+	for range len(cols) + 1 {
+		fmt.Fprint(w, " |")
+	}
+	for _, l := range logSums {
+		fmt.Fprintf(w, " **%.2f×** |", math.Exp(l/float64(count)))
+	}
+	fmt.Fprintln(w)
+	for _, v := range variants {
+		if rs.libs[v.name] {
+			fmt.Fprintf(w, "\n%s: %s.", v.name, v.what)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
 func (rs *results) format(bench, scenario, lib, unit string) string {
 	if m, ok := rs.median(bench, scenario, lib, unit); ok {
 		return formatValue(m, unit)
@@ -343,7 +436,7 @@ func (rs *results) format(bench, scenario, lib, unit string) string {
 	return "–"
 }
 
-func libNames() string {
+func libNames(libs []library) string {
 	var n []string
 	for _, l := range libs {
 		n = append(n, l.name)
