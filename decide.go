@@ -6,6 +6,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
@@ -142,11 +143,11 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 		return malformedMethod, ""
 	}
 	m := method[0]
-	methods := p.allowMethods
+	allowedMethods := p.allowMethods
 	switch {
-	case methods == "": // any method, echoed because credentials rule out "*"
-		methods = m
-	case p.anyMethod || fetch.IsSafelistedMethod(m):
+	case allowedMethods == "": // any method, echoed because credentials rule out "*"
+		allowedMethods = m
+	case p.anyMethod || methods.IsSafelisted(m):
 	default:
 		if _, ok := p.methods[m]; !ok {
 			return methodNotAllowed, m
@@ -176,7 +177,7 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 
 	g[allowOrigin] = allowOriginValue
 	g[allowCredentials] = credentials
-	g[allowMethods] = methods
+	g[allowMethods] = allowedMethods
 	g[allowHeaders] = allowHeadersValue
 	g[maxAge] = p.maxAge
 	if p.privateNetwork {

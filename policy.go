@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
@@ -236,12 +237,12 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 }
 
 func compileMethods(h *Handler, p *policy, fail failFunc) {
-	methods := h.Methods
-	if len(methods) == 0 {
-		methods = defaultMethods
+	listed := h.Methods
+	if len(listed) == 0 {
+		listed = defaultMethods
 	}
-	if slices.Contains(methods, "*") {
-		if len(methods) > 1 {
+	if slices.Contains(listed, "*") {
+		if len(listed) > 1 {
 			fail("methods", `"*" allows every method, so the other methods listed have no effect; remove "*" or remove the others`)
 		}
 		p.anyMethod = true
@@ -252,18 +253,18 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 		}
 		return
 	}
-	p.methods = make(map[string]struct{}, len(methods))
+	p.methods = make(map[string]struct{}, len(listed))
 	var list []string
-	for _, m := range methods {
+	for _, m := range listed {
 		switch {
 		case !headers.IsToken(m):
 			fail("methods", "%q is not a valid method name (%s)", m, headers.TokenRule)
 			continue
-		case fetch.IsForbiddenMethod(m):
+		case methods.IsForbidden(m):
 			fail("methods", "%q is forbidden: browsers never let scripts send it; remove it", m)
 			continue
 		}
-		if n := fetch.NormalizeMethod(m); n != m {
+		if n := methods.Normalize(m); n != m {
 			fail("methods", "%q would never match: browsers uppercase it before sending; write %q", m, n)
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
 
 // maxRedirects is how many redirects browsers follow.
@@ -50,7 +51,7 @@ type hop struct {
 // for the whole run); a blocked call is a report, not an error.
 func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 	b := &browser{ctx: ctx, client: client, credentials: r.Credentials, cookies: r.Cookies, cookieHost: strings.ToLower(r.URL.Hostname()),
-		rep: &Report{URL: r.URL.String(), Origin: r.Origin, Method: fetch.NormalizeMethod(r.Method), Credentials: r.Credentials, Readable: []string{}}}
+		rep: &Report{URL: r.URL.String(), Origin: r.Origin, Method: methods.Normalize(r.Method), Credentials: r.Credentials, Readable: []string{}}}
 	h := b.prepare(r)
 	if strings.HasPrefix(r.Origin, "https://") && r.URL.Scheme == "http" && !fetch.IsLoopbackHost(r.URL.Hostname()) {
 		b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "mixed-content", Result: Fail, Seen: r.URL.Scheme + " from " + r.Origin,
@@ -133,7 +134,7 @@ func (b *browser) corsHop(h hop, first bool) (done bool, next hop, err error) {
 	if c.path == "" {
 		c.path = "/"
 	}
-	needs := !fetch.IsSafelistedMethod(h.method) || len(c.unsafe) > 0
+	needs := !methods.IsSafelisted(h.method) || len(c.unsafe) > 0
 	if first {
 		b.rep.Preflight = needs
 	}
@@ -437,7 +438,7 @@ func preflightDecision(c call, needs bool) Step {
 		return s
 	}
 	var why []string
-	if !fetch.IsSafelistedMethod(c.method) {
+	if !methods.IsSafelisted(c.method) {
 		why = append(why, c.method+" is not a CORS-safelisted method (GET, HEAD, POST)")
 	}
 	var plain []string // not safelisted by name, the common case

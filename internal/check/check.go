@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
@@ -101,7 +102,7 @@ func ParseMethod(method string) error {
 	if !headers.IsToken(method) {
 		return fmt.Errorf("--method %q is not a method name (%s)", method, headers.TokenRule)
 	}
-	if fetch.IsForbiddenMethod(method) {
+	if methods.IsForbidden(method) {
 		return fmt.Errorf("--method %q: fetch() refuses to send %s", method, strings.ToUpper(method))
 	}
 	return nil
@@ -163,7 +164,7 @@ func ReadData(data string) ([]byte, error) {
 
 // Validate checks what fetch() itself would refuse.
 func (r *Request) Validate() error {
-	m := fetch.NormalizeMethod(r.Method)
+	m := methods.Normalize(r.Method)
 	if r.HasBody && (m == "GET" || m == "HEAD") {
 		return fmt.Errorf("fetch() refuses a body with %s; use --method POST or another method", m)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
 
 const page = "https://app.example.com"
@@ -404,7 +405,7 @@ func (c *caddyLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	allowed := r.Header.Get("Origin") == origin
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		method := r.Header.Get("Access-Control-Request-Method")
-		if !fetch.IsSafelistedMethod(method) && !slices.Contains(c.methods, method) {
+		if !methods.IsSafelisted(method) && !slices.Contains(c.methods, method) {
 			allowed = false
 		}
 		names, _ := tokenList(r.Header.Values("Access-Control-Request-Headers"))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
 
 // maxHeaderProbes bounds the preflights sent to find refused headers.
@@ -52,14 +53,14 @@ func (p *prober) refused() (detail, fix string) {
 		return "a preflight for a plain GET from " + p.h.origin + " is refused too, so the server does not allow this origin for " + p.c.path, p.c.fix.allowOrigin()
 	}
 	c := p.c
-	methods, _ := tokenList(header.Values("Access-Control-Allow-Methods"))
-	if !fetch.IsSafelistedMethod(c.method) && !slices.Contains(methods, c.method) && !(slices.Contains(methods, "*") && !c.credentials) {
+	listed, _ := tokenList(header.Values("Access-Control-Allow-Methods"))
+	if !methods.IsSafelisted(c.method) && !slices.Contains(listed, c.method) && !(slices.Contains(listed, "*") && !c.credentials) {
 		detail = fmt.Sprintf("a GET preflight from this origin is allowed (%s), so the method %s is what the server refuses",
 			seen("Access-Control-Allow-Methods", header.Values("Access-Control-Allow-Methods")), c.method)
-		if containsFold(methods, c.method) {
-			return detail, c.fix.methodCase(methods, c.method)
+		if containsFold(listed, c.method) {
+			return detail, c.fix.methodCase(listed, c.method)
 		}
-		return detail, c.fix.methods(methods, c.method)
+		return detail, c.fix.methods(listed, c.method)
 	}
 	if len(c.unsafe) == 0 {
 		return "", ""

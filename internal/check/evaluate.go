@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
 
 // This file evaluates responses as the Fetch standard's "CORS check",
@@ -159,29 +160,29 @@ func mismatch(value, origin string) string {
 func methodStep(c call, h http.Header) Step {
 	values := h.Values("Access-Control-Allow-Methods")
 	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "allow-methods", Result: Fail, Seen: seen("Access-Control-Allow-Methods", values)}
-	methods, ok := tokenList(values)
+	listed, ok := tokenList(values)
 	switch {
 	case !ok:
 		s.Detail = "not a comma-separated list of method names, so the browser fails the preflight"
 		s.Fix = c.fix.methods(nil, c.method)
-	case slices.Contains(methods, c.method):
+	case slices.Contains(listed, c.method):
 		s.Result = Pass
 		s.Detail = "lists " + c.method
-	case fetch.IsSafelistedMethod(c.method):
+	case methods.IsSafelisted(c.method):
 		s.Result = Pass
 		s.Detail = c.method + " needs no listing: GET, HEAD and POST are always allowed"
-	case slices.Contains(methods, "*") && !c.credentials:
+	case slices.Contains(listed, "*") && !c.credentials:
 		s.Result = Pass
 		s.Detail = "* allows any method without credentials"
-	case slices.Contains(methods, "*"):
+	case slices.Contains(listed, "*"):
 		s.Detail = "* counts only for requests without credentials, and " + c.method + " is not listed by name"
-		s.Fix = c.fix.methods(methods, c.method)
-	case containsFold(methods, c.method):
+		s.Fix = c.fix.methods(listed, c.method)
+	case containsFold(listed, c.method):
 		s.Detail = fmt.Sprintf("does not list %s: methods are compared case-sensitively, and fetch() uppercases only DELETE, GET, HEAD, OPTIONS, POST and PUT, so %q is sent as %q", c.method, c.method, c.method)
-		s.Fix = c.fix.methodCase(methods, c.method)
+		s.Fix = c.fix.methodCase(listed, c.method)
 	default:
 		s.Detail = "does not list " + c.method
-		s.Fix = c.fix.methods(methods, c.method)
+		s.Fix = c.fix.methods(listed, c.method)
 	}
 	return s
 }

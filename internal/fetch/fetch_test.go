@@ -6,35 +6,6 @@ import (
 	"testing"
 )
 
-func TestNormalizeMethod(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"get", "GET"}, {"Put", "PUT"}, {"delete", "DELETE"}, {"options", "OPTIONS"},
-		{"head", "HEAD"}, {"post", "POST"},
-		{"patch", "patch"}, {"Patch", "Patch"}, {"PATCH", "PATCH"}, {"propfind", "propfind"},
-	}
-	for _, tt := range tests {
-		if got := NormalizeMethod(tt.in); got != tt.want {
-			t.Errorf("NormalizeMethod(%q) = %q, want %q (fetch uppercases only DELETE GET HEAD OPTIONS POST PUT)", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestIsSafelistedMethodIsCaseSensitive(t *testing.T) {
-	for m, want := range map[string]bool{"GET": true, "HEAD": true, "POST": true, "get": false, "PUT": false, "PATCH": false} {
-		if got := IsSafelistedMethod(m); got != want {
-			t.Errorf("IsSafelistedMethod(%q) = %v, want %v", m, got, want)
-		}
-	}
-}
-
-func TestIsForbiddenMethod(t *testing.T) {
-	for m, want := range map[string]bool{"CONNECT": true, "trace": true, "Track": true, "GET": false, "PATCH": false, "OPTIONS": false, "TRACES": false} {
-		if got := IsForbiddenMethod(m); got != want {
-			t.Errorf("IsForbiddenMethod(%q) = %v, want %v", m, got, want)
-		}
-	}
-}
-
 func TestIsForbiddenRequestHeader(t *testing.T) {
 	tests := []struct {
 		name string

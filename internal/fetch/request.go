@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
 
 // Limits on safelisted request-header values.
@@ -29,7 +30,7 @@ func IsForbiddenRequestHeader(f Field) bool {
 	switch strings.ToLower(f.Name) {
 	case "x-http-method", "x-http-method-override", "x-method-override":
 		for _, m := range strings.Split(f.Value, ",") {
-			if IsForbiddenMethod(strings.Trim(m, " \t")) {
+			if methods.IsForbidden(strings.Trim(m, " \t")) {
 				return true
 			}
 		}
