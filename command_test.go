@@ -24,7 +24,6 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/seed-41134e10/caddy-cors/internal/check"
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/testenv"
 )
@@ -152,9 +151,9 @@ func TestCorsCheckDemo(t *testing.T) {
 		{
 			name: "a CORS response header set on the request is named as the mistake",
 			args: []string{siteB + "/api/hello", "--header", "Access-Control-Allow-Origin: *"}, wantCode: 1,
-			want: []string{"WARN  request    response-header    Access-Control-Allow-Origin: *\n      why: Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader,
+			want: []string{"WARN  request    response-header    Access-Control-Allow-Origin: *\n      why: Access-Control-Allow-Origin is " + headers.ResponseHeaderAsRequestHeader,
 				"fix: remove Access-Control-Allow-Origin from the headers of the fetch() or axios call on the page", "BLOCKED",
-				"\nWARNING: request response-header: Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader},
+				"\nWARNING: request response-header: Access-Control-Allow-Origin is " + headers.ResponseHeaderAsRequestHeader},
 		},
 		{
 			name: "DELETE /api/items/1 is blocked, with the methods line that allows it",
@@ -436,7 +435,7 @@ func TestCorsCheckFixesAreAcceptedByTheModule(t *testing.T) {
 		{name: "preflight stopped by basic_auth outside every cors matcher", path: "/private/x", method: "PUT", wantFix: "cors runs before basic_auth and forward_auth"},
 		{name: "preflight answered by a later handler", path: "/gone/x", method: "PUT", wantFix: "the cors handler answers an allowed preflight with 2xx itself"},
 		{name: "credentials value written by a header snippet instead of cors", path: "/upper/x", credentials: true, wantFix: "the cors handler sends a lowercase true"},
-		{name: "a CORS response header sent as a request header", path: "/listed/x", header: []string{"Access-Control-Allow-Origin: *"}, wantFix: "Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader},
+		{name: "a CORS response header sent as a request header", path: "/listed/x", header: []string{"Access-Control-Allow-Origin: *"}, wantFix: "Access-Control-Allow-Origin is " + headers.ResponseHeaderAsRequestHeader},
 	}
 	var said []string // every fix and detail, for the claims about the module
 	for _, tt := range tests {

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
@@ -72,7 +73,7 @@ var refusalReason = [numOutcomes]string{
 	malformedHeaders:        "malformed Access-Control-Request-Headers",
 	headersTooLarge:         "Access-Control-Request-Headers too large",
 	headerNotAllowed:        "header not allowed",
-	responseHeaderRequested: "header is " + fetch.ResponseHeaderAsRequestHeader,
+	responseHeaderRequested: "header is " + headers.ResponseHeaderAsRequestHeader,
 }
 
 // decideActual decides an actual (non-preflight) request with these Origin
@@ -139,7 +140,7 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 		allowOriginValue, credentials = value, p.allowCredentials
 	}
 
-	if len(method) != 1 || !headers.IsToken(method[0]) {
+	if len(method) != 1 || !httpguts.ValidHeaderFieldName(method[0]) {
 		return malformedMethod, ""
 	}
 	m := method[0]
@@ -162,7 +163,7 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 			return headersTooLarge, ""
 		case err != nil:
 			return malformedHeaders, ""
-		case notAllowed != "" && fetch.IsCORSResponseHeader(notAllowed):
+		case notAllowed != "" && headers.IsCORSResponseHeader(notAllowed):
 			return responseHeaderRequested, notAllowed
 		case notAllowed != "":
 			return headerNotAllowed, notAllowed

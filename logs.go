@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
 // record counts a CORS request by its outcome, and logs why at debug level
@@ -72,7 +72,7 @@ func requestFields(r *http.Request, out outcome, detail string) []zap.Field {
 	case methodNotAllowed:
 		reason = fmt.Sprintf("method %q not allowed", truncate(detail))
 	case responseHeaderRequested:
-		reason = fmt.Sprintf("header %q is %s", truncate(detail), fetch.ResponseHeaderAsRequestHeader)
+		reason = fmt.Sprintf("header %q is %s", truncate(detail), headers.ResponseHeaderAsRequestHeader)
 	}
 	return []zap.Field{
 		zap.String("reason", reason),

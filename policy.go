@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
@@ -257,7 +258,7 @@ func compileMethods(h *Handler, p *policy, fail failFunc) {
 	var list []string
 	for _, m := range listed {
 		switch {
-		case !headers.IsToken(m):
+		case !httpguts.ValidHeaderFieldName(m):
 			fail("methods", "%q is not a valid method name (%s)", m, headers.TokenRule)
 			continue
 		case methods.IsForbidden(m):
@@ -290,12 +291,12 @@ func compileHeaders(h *Handler, p *policy, fail failFunc) {
 	var list []string
 	for _, name := range h.Headers {
 		switch {
-		case !headers.IsToken(name):
+		case !httpguts.ValidHeaderFieldName(name):
 			fail("headers", "%q is not a valid header name (%s)", name, headers.TokenRule)
-		case headers.IsForbiddenRequestHeader(name):
+		case headers.IsForbiddenRequestHeader(name, ""):
 			fail("headers", "%q is a forbidden request header: browsers never let scripts set it, so allowing it has no effect; remove it", name)
-		case fetch.IsCORSResponseHeader(name):
-			fail("headers", "%q is a response header: a page that sends it makes a mistake (%s), and allowing it only hides that; remove it from headers", name, fetch.ResponseHeaderAsRequestHeader)
+		case headers.IsCORSResponseHeader(name):
+			fail("headers", "%q is a response header: a page that sends it makes a mistake (%s), and allowing it only hides that; remove it from headers", name, headers.ResponseHeaderAsRequestHeader)
 		default:
 			list = appendFold(list, name)
 		}
@@ -319,13 +320,13 @@ func compileExposeHeaders(h *Handler, p *policy, fail failFunc) (warnings []stri
 	var list []string
 	for _, name := range h.ExposeHeaders {
 		switch {
-		case !headers.IsToken(name):
+		case !httpguts.ValidHeaderFieldName(name):
 			fail("expose_headers", "%q is not a valid header name (%s)", name, headers.TokenRule)
 			continue
 		case headers.IsForbiddenResponseHeader(name):
 			fail("expose_headers", "%q is never readable by scripts, whatever the server says; remove it", name)
 			continue
-		case fetch.IsCORSRequestHeader(name):
+		case headers.IsCORSRequestHeader(name):
 			fail("expose_headers", "%q is a request header that browsers send in preflights: no response carries it, so exposing it has no effect; remove it", name)
 			continue
 		case headers.IsSafelistedResponseHeader(name):

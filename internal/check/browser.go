@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
 // maxRedirects is how many redirects browsers follow.
@@ -53,7 +53,7 @@ func Run(ctx context.Context, client *http.Client, r Request) (*Report, error) {
 	b := &browser{ctx: ctx, client: client, credentials: r.Credentials, cookies: r.Cookies, cookieHost: strings.ToLower(r.URL.Hostname()),
 		rep: &Report{URL: r.URL.String(), Origin: r.Origin, Method: methods.Normalize(r.Method), Credentials: r.Credentials, Readable: []string{}}}
 	h := b.prepare(r)
-	if strings.HasPrefix(r.Origin, "https://") && r.URL.Scheme == "http" && !fetch.IsLoopbackHost(r.URL.Hostname()) {
+	if strings.HasPrefix(r.Origin, "https://") && r.URL.Scheme == "http" && !origins.IsLoopbackHost(r.URL.Hostname()) {
 		b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "mixed-content", Result: Fail, Seen: r.URL.Scheme + " from " + r.Origin,
 			Detail: "an https:// page cannot fetch an http:// URL (mixed content); the browser blocks it before CORS",
 			Fix:    "call the https:// URL"})
@@ -98,7 +98,7 @@ func (b *browser) prepare(r Request) hop {
 	}
 	hasContentType := false
 	for _, f := range r.Header {
-		if fetch.IsForbiddenRequestHeader(f) {
+		if headers.IsForbiddenRequestHeader(f.Name, f.Value) {
 			detail := "browsers do not let scripts set " + f.Name + "; fetch() drops it, and it is not sent"
 			if strings.EqualFold(f.Name, "Cookie") {
 				detail += "; the browser sends its own cookies with credentials: 'include', which --credentials with --cookie NAME=VALUE imitates"
@@ -106,7 +106,7 @@ func (b *browser) prepare(r Request) hop {
 			b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "forbidden-header", Result: Info, Seen: f.Name + ": " + f.Value, Detail: detail})
 			continue
 		}
-		if fetch.IsCORSResponseHeader(f.Name) {
+		if headers.IsCORSResponseHeader(f.Name) {
 			b.rep.add(responseHeaderStep(f))
 		}
 		if strings.EqualFold(f.Name, "Content-Type") {
@@ -120,7 +120,7 @@ func (b *browser) prepare(r Request) hop {
 			Detail: "fetch() adds this Content-Type for a string body when the script sets none"})
 	}
 	if r.Origin != "null" && sameOrigin(r.Origin, r.URL) {
-		b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "same-origin", Result: Info, Seen: fetch.OriginOf(r.URL),
+		b.rep.add(Step{Hop: 1, Phase: PhaseRequest, Check: "same-origin", Result: Info, Seen: origins.OriginOf(r.URL),
 			Detail: "the URL has the page's own origin, so CORS does not apply (unless a redirect leads to another origin): the browser sends the request and the script reads everything"})
 	}
 	return h
@@ -130,7 +130,7 @@ func (b *browser) prepare(r Request) hop {
 // CORS applies to; first is the first such URL of the call. It returns done
 // with the verdict set, or the next hop of a redirect.
 func (b *browser) corsHop(h hop, first bool) (done bool, next hop, err error) {
-	c := call{hop: h.n, origin: h.origin, method: h.method, credentials: b.credentials, unsafe: fetch.UnsafeHeaders(h.fields), path: h.url.EscapedPath()}
+	c := call{hop: h.n, origin: h.origin, method: h.method, credentials: b.credentials, unsafe: headers.UnsafeHeaders(h.fields), path: h.url.EscapedPath()}
 	if c.path == "" {
 		c.path = "/"
 	}
@@ -139,7 +139,7 @@ func (b *browser) corsHop(h hop, first bool) (done bool, next hop, err error) {
 		b.rep.Preflight = needs
 	}
 	b.rep.add(preflightDecision(c, needs))
-	if site := fetch.SiteOf(h.url); b.credentials && site != b.site {
+	if site := origins.SiteOf(h.url); b.credentials && site != b.site {
 		b.site = site
 		b.rep.add(siteStep(h.n, b.rep.Origin, h.url))
 	}
@@ -159,7 +159,7 @@ func (b *browser) corsHop(h hop, first bool) (done bool, next hop, err error) {
 // preflight sends the preflight for h and checks the answer as a browser
 // does; done is set, with the verdict, when the answer fails.
 func (b *browser) preflight(c call, h hop, first bool) (done bool, err error) {
-	req := preflightRequest(b.ctx, h, h.method, fetch.RequestHeadersValue(c.unsafe))
+	req := preflightRequest(b.ctx, h, h.method, headers.RequestHeadersValue(c.unsafe))
 	status, header, err := b.send(req)
 	if err != nil {
 		return false, fmt.Errorf("preflight OPTIONS %s: %w", h.url, err)
@@ -201,7 +201,7 @@ func (b *browser) preflightAfterRedirect(c call, h hop) error {
 		if s.Result == Fail {
 			step.Result = Warn
 			step.Detail = fmt.Sprintf("%s needs no preflight, and Chromium sends none and goes on; Firefox and WebKit (Safari) send one anyway, because the call needed one before the redirect, and it fails (%s: %s), so they block the call", h.method, s.Check, s.Detail)
-			step.Fix = "answer preflights at " + fetch.OriginOf(h.url) + " too (a cors line in its site), or answer the call without redirecting it to another origin"
+			step.Fix = "answer preflights at " + origins.OriginOf(h.url) + " too (a cors line in its site), or answer the call without redirecting it to another origin"
 			b.rep.BlockedIn = append(b.rep.BlockedIn, "Firefox", "WebKit (Safari)")
 			break
 		}
@@ -244,7 +244,7 @@ func (b *browser) actual(c call, h hop) (done bool, next hop, err error) {
 		Detail: "CORS does not judge the status of the request itself; the script sees it when the checks below pass"})
 	b.rep.Steps = append(b.rep.Steps, corsCheck(c, PhaseActual, header)...)
 	// Browsers store cookies before the CORS check, blocked call or not.
-	crossSite := siteOfOrigin(b.rep.Origin) != fetch.SiteOf(h.url)
+	crossSite := siteOfOrigin(b.rep.Origin) != origins.SiteOf(h.url)
 	b.rep.Steps = append(b.rep.Steps, cookieSteps(h.n, header.Values("Set-Cookie"), b.credentials, crossSite, h.url)...)
 	if b.rep.failed(h.n) {
 		return b.blocked()
@@ -286,7 +286,7 @@ func responseHeaderStep(f Field) Step {
 // responseHeaderMistake says that name, a CORS response header, was sent
 // as a request header, in the module's words.
 func responseHeaderMistake(name string) string {
-	return canonical(name) + " is " + fetch.ResponseHeaderAsRequestHeader
+	return canonical(name) + " is " + headers.ResponseHeaderAsRequestHeader
 }
 
 // sameOriginHop sends a request CORS does not apply to: one to the page's
@@ -403,7 +403,7 @@ func redirected(h hop, status int, target *url.URL) (next hop, changes []string)
 		}
 		changes = append(changes, fmt.Sprintf("a %d turns %s into GET without a body", status, h.method))
 	}
-	if fetch.OriginOf(target) == fetch.OriginOf(h.url) {
+	if origins.OriginOf(target) == origins.OriginOf(h.url) {
 		return next, changes
 	}
 	kept := next.fields[:0:0]
@@ -415,7 +415,7 @@ func redirected(h hop, status int, target *url.URL) (next hop, changes []string)
 		kept = append(kept, f)
 	}
 	next.fields = kept
-	if h.origin != fetch.OriginOf(h.url) && h.origin != "null" {
+	if h.origin != origins.OriginOf(h.url) && h.origin != "null" {
 		next.origin = "null"
 		changes = append(changes, "the request has now crossed origins twice, so the browser sends Origin: null from here on")
 	}
@@ -443,7 +443,7 @@ func preflightDecision(c call, needs bool) Step {
 	}
 	var plain []string // not safelisted by name, the common case
 	for _, u := range c.unsafe {
-		if u.Reason == fetch.NotSafelistedName {
+		if u.Reason == headers.NotSafelistedName {
 			plain = append(plain, u.Name)
 			continue
 		}
@@ -470,7 +470,7 @@ func describeSent(h http.Header) string {
 
 // sameOrigin reports whether origin is u's origin.
 func sameOrigin(origin string, u *url.URL) bool {
-	return origin == fetch.OriginOf(u)
+	return origin == origins.OriginOf(u)
 }
 
 // request is h as the browser sends it. A request CORS applies to (cors)

@@ -14,14 +14,13 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
 // Field is one request header as the script sets it.
-type Field = fetch.Field
+type Field = headers.Field
 
 // Request is one call as a script would make it with fetch().
 type Request struct {
@@ -82,7 +81,7 @@ func ParseHeader(line string) (Field, error) {
 	if !ok {
 		return Field{}, fmt.Errorf("--header %q has no colon; write it as \"Name: value\"", line)
 	}
-	if !headers.IsToken(name) {
+	if !httpguts.ValidHeaderFieldName(name) {
 		return Field{}, fmt.Errorf("--header %q: %q is not a valid header name (%s)", line, name, headers.TokenRule)
 	}
 	value = strings.Trim(value, " \t\r\n") // fetch() normalizes values this way
@@ -99,7 +98,7 @@ func ParseHeader(line string) (Field, error) {
 
 // ParseMethod checks a method as fetch() would.
 func ParseMethod(method string) error {
-	if !headers.IsToken(method) {
+	if !httpguts.ValidHeaderFieldName(method) {
 		return fmt.Errorf("--method %q is not a method name (%s)", method, headers.TokenRule)
 	}
 	if methods.IsForbidden(method) {
@@ -116,7 +115,7 @@ func ParseCookie(s string) (Cookie, error) {
 	switch {
 	case !ok:
 		return Cookie{}, fmt.Errorf("--cookie %q has no \"=\"; write it as NAME=VALUE, such as --cookie session=abc123", s)
-	case !headers.IsToken(name):
+	case !httpguts.ValidHeaderFieldName(name):
 		return Cookie{}, fmt.Errorf("--cookie %q: %q is not a cookie name (%s); write it as NAME=VALUE", s, name, headers.TokenRule)
 	}
 	inner := value

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
@@ -335,14 +334,14 @@ func TestRunAgainstMisbehavingServers(t *testing.T) {
 			srv:    &caddyLike{methods: []string{"GET"}, headers: []string{"Content-Type"}},
 			script: script{header: []Field{{Name: "Access-Control-Allow-Origin", Value: "*"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-origin",
 			wantDetail: "so the server refuses the request header access-control-allow-origin",
-			wantFix:    "Access-Control-Allow-Origin is " + fetch.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page",
+			wantFix:    "Access-Control-Allow-Origin is " + headers.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page",
 		},
 		{
 			name:   "a CORS response header not in Access-Control-Allow-Headers is named as the mistake, beside a header to allow",
 			srv:    &standIn{preflight: okPreflight},
 			script: script{header: []Field{{Name: "access-control-max-age", Value: "600"}, {Name: "X-Bar", Value: "1"}}}, wantVerdict: "blocked", wantPhase: PhasePreflight, wantCheck: "allow-headers",
-			wantDetail: "does not cover access-control-max-age, x-bar; Access-Control-Max-Age is " + fetch.ResponseHeaderAsRequestHeader,
-			wantFix:    "Access-Control-Max-Age is " + fetch.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page; CORS is configured on the server that answers); and for the others: add X-Bar to Access-Control-Allow-Headers",
+			wantDetail: "does not cover access-control-max-age, x-bar; Access-Control-Max-Age is " + headers.ResponseHeaderAsRequestHeader,
+			wantFix:    "Access-Control-Max-Age is " + headers.ResponseHeaderAsRequestHeader + " (in the fetch() or axios call on the page; CORS is configured on the server that answers); and for the others: add X-Bar to Access-Control-Allow-Headers",
 		},
 		{
 			name:   "a CORS response header that a lenient server allows is let through, with a warning",

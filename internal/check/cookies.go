@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
+	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
 
 // thirdPartyCookieBrowsers says which browsers send no cookies with a
@@ -31,13 +31,13 @@ func siteOfOrigin(origin string) string {
 	if origin == "null" || err != nil {
 		return ""
 	}
-	return fetch.SiteOf(u)
+	return origins.SiteOf(u)
 }
 
 // siteStep says whether a credentialed call from the page at origin to u is
 // same-site, which decides whether its cookies are first- or third-party.
 func siteStep(n int, origin string, u *url.URL) Step {
-	page, target := siteOfOrigin(origin), fetch.SiteOf(u)
+	page, target := siteOfOrigin(origin), origins.SiteOf(u)
 	s := Step{Hop: n, Phase: PhaseRequest, Check: "site", Result: Info, Seen: "page " + page + ", URL " + target}
 	if page == "" {
 		s.Seen = "page null, URL " + target
@@ -128,7 +128,7 @@ func cookieSteps(n int, values []string, credentials, crossSite bool, u *url.URL
 func judgeCookie(c setCookie, crossSite bool, u *url.URL) (detail, fix string) {
 	noneSecure := "send it with SameSite=None; Secure: Set-Cookie: " + c.name + "=…; SameSite=None; Secure, with its other attributes"
 	switch {
-	case c.secure && u.Scheme == "http" && !fetch.IsLoopbackHost(u.Hostname()):
+	case c.secure && u.Scheme == "http" && !origins.IsLoopbackHost(u.Hostname()):
 		return "a Secure cookie from an http:// URL: browsers ignore it, since Secure cookies may only be set over https",
 			"serve the URL over https, where a Secure cookie can be set"
 	case c.sameSite == "none" && !c.secure:

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
@@ -89,7 +88,7 @@ func (p *prober) refusedHeaders() (detail, fix string) {
 			refused = append(refused, u.Name)
 		}
 	}
-	requested := fetch.RequestHeadersValue(c.unsafe)
+	requested := headers.RequestHeadersValue(c.unsafe)
 	switch _, err := headers.CheckRequest([]string{requested}, nil); {
 	case len(refused) > 0:
 		detail = fmt.Sprintf("%s from this origin is allowed without request headers, so the server refuses the request header %s", c.method, strings.Join(refused, ", "))

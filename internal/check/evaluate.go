@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/methods"
 )
@@ -23,7 +24,7 @@ type call struct {
 	origin      string // the Origin header the browser sends: the page's origin, or "null"
 	method      string // as sent, after normalization
 	credentials bool
-	unsafe      []fetch.UnsafeHeader
+	unsafe      []headers.UnsafeHeader
 	path        string // for fix texts
 	fix         fixer
 }
@@ -193,7 +194,7 @@ func headersStep(c call, h http.Header) Step {
 	names, ok := tokenList(values)
 	if !ok {
 		s.Detail = "not a comma-separated list of header names, so the browser fails the preflight"
-		s.Fix = c.fix.headers(nil, fetch.UnsafeNames(c.unsafe))
+		s.Fix = c.fix.headers(nil, headers.UnsafeNames(c.unsafe))
 		return s
 	}
 	star := slices.Contains(names, "*")
@@ -209,7 +210,7 @@ func headersStep(c call, h http.Header) Step {
 	}
 	if len(missing) == 0 {
 		s.Result = Pass
-		s.Detail = "covers " + strings.Join(fetch.UnsafeNames(c.unsafe), ", ")
+		s.Detail = "covers " + strings.Join(headers.UnsafeNames(c.unsafe), ", ")
 		if len(byStar) > 0 {
 			s.Detail += " (" + strings.Join(byStar, ", ") + " through *, which counts without credentials)"
 		}
@@ -217,7 +218,7 @@ func headersStep(c call, h http.Header) Step {
 	}
 	s.Detail = "does not cover " + strings.Join(missing, ", ")
 	for _, m := range missing {
-		if fetch.IsCORSResponseHeader(m) {
+		if headers.IsCORSResponseHeader(m) {
 			s.Detail += "; " + responseHeaderMistake(m)
 		}
 	}
@@ -322,7 +323,7 @@ func tokenList(values []string) (list []string, ok bool) {
 			if elem == "" {
 				continue
 			}
-			if !headers.IsToken(elem) {
+			if !httpguts.ValidHeaderFieldName(elem) {
 				return nil, false
 			}
 			list = append(list, elem)

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 	"github.com/seed-41134e10/caddy-cors/internal/headers"
 	"github.com/seed-41134e10/caddy-cors/internal/origins"
 )
@@ -123,7 +122,7 @@ func (f fixer) methodCase(listed []string, method string) string {
 func (f fixer) headers(listed, missing []string) string {
 	var mistakes, names []string
 	for _, m := range missing {
-		if fetch.IsCORSResponseHeader(m) {
+		if headers.IsCORSResponseHeader(m) {
 			mistakes = append(mistakes, responseHeaderMistake(m))
 			continue
 		}

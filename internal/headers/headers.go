@@ -1,52 +1,33 @@
-// Package headers validates header names and method tokens, and parses and
-// checks the CORS Access-Control-Request-Headers request header. It knows
-// nothing of Caddy.
+// Package headers holds what the WHATWG Fetch standard says about HTTP
+// header names, for the handler and for cors-check alike: the CORS header
+// names themselves (cors.go), which request headers a script cannot set or
+// makes a preflight for (this file and safelist.go), which response headers
+// a script can read, and how Access-Control-Request-Headers is parsed
+// (request.go). Each fact is written once, with a link to the section of
+// the standard it comes from. A header name is a token
+// (golang.org/x/net/http/httpguts.ValidHeaderFieldName). It knows nothing
+// of Caddy.
 package headers
 
-// tokenSymbols are the bytes other than letters and digits that an RFC 9110
-// token may hold.
-const tokenSymbols = "!#$%&'*+-.^_`|~"
+import (
+	"strings"
 
-// TokenRule says what a token may hold, for messages about a bad method or
-// header name: `%q is not a valid header name (` + TokenRule + `)`.
-const TokenRule = "letters, digits and " + tokenSymbols + " only"
+	"github.com/seed-41134e10/caddy-cors/internal/methods"
+)
 
-// tokenChars marks the bytes allowed in an RFC 9110 token (tchar).
-var tokenChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range tokenSymbols {
-		t[c] = true
-	}
-	return t
-}()
+// TokenRule says what a token (a header name or a method, RFC 9110
+// section 5.6.2) may hold, for messages about a bad one:
+// `%q is not a valid header name (` + TokenRule + `)`.
+const TokenRule = "letters, digits and !#$%&'*+-.^_`|~ only"
 
-// IsToken reports whether s is a non-empty RFC 9110 token (tchar:
-// "!#$%&'*+-.^_`|~", DIGIT, ALPHA). Header names and methods are tokens.
-func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenChars[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// forbiddenRequest holds the WHATWG Fetch forbidden request-header names,
-// apart from the "Proxy-" and "Sec-" prefixes.
+// forbiddenRequest holds the forbidden request-header names
+// (https://fetch.spec.whatwg.org/#forbidden-request-header), apart from the
+// "Proxy-" and "Sec-" prefixes.
 var forbiddenRequest = NewSet([]string{
 	"Accept-Charset",
 	"Accept-Encoding",
-	"Access-Control-Request-Headers",
-	"Access-Control-Request-Method",
+	RequestHeaders,
+	RequestMethod,
 	"Connection",
 	"Content-Length",
 	"Cookie",
@@ -67,21 +48,35 @@ var forbiddenRequest = NewSet([]string{
 })
 
 // IsForbiddenRequestHeader reports whether browsers never let scripts set
-// this request header (WHATWG Fetch "forbidden request-header" names,
-// including any name starting with "Proxy-" or "Sec-"), compared
-// case-insensitively. Listing such a name as an allowed request header is a
-// configuration mistake: it can never appear in a preflight.
-func IsForbiddenRequestHeader(name string) bool {
-	return forbiddenRequest.Contains(name) ||
-		hasPrefixFold(name, "proxy-") ||
-		hasPrefixFold(name, "sec-")
+// this request header (a forbidden request-header,
+// https://fetch.spec.whatwg.org/#forbidden-request-header): one of the
+// names above or any name starting with "Proxy-" or "Sec-", compared
+// case-insensitively, or a method-override header whose value names a
+// forbidden method. value is the header's value, or "" where there is none
+// (a name in a configuration). Listing such a name as an allowed request
+// header is a configuration mistake: it can never appear in a preflight.
+func IsForbiddenRequestHeader(name, value string) bool {
+	if forbiddenRequest.Contains(name) || hasPrefixFold(name, "proxy-") || hasPrefixFold(name, "sec-") {
+		return true
+	}
+	switch strings.ToLower(name) {
+	case "x-http-method", "x-http-method-override", "x-method-override":
+		for m := range strings.SplitSeq(value, ",") {
+			if methods.IsForbidden(strings.Trim(m, " \t")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var forbiddenResponse = NewSet([]string{"Set-Cookie", "Set-Cookie2"})
 
 // IsForbiddenResponseHeader reports whether browsers never expose this
-// response header to scripts, whatever Access-Control-Expose-Headers says:
-// Set-Cookie and Set-Cookie2, compared case-insensitively.
+// response header to scripts, whatever Access-Control-Expose-Headers says
+// (a forbidden response-header name,
+// https://fetch.spec.whatwg.org/#forbidden-response-header-name): Set-Cookie
+// and Set-Cookie2, compared case-insensitively.
 func IsForbiddenResponseHeader(name string) bool {
 	return forbiddenResponse.Contains(name)
 }
@@ -97,8 +92,10 @@ var safelistedResponse = NewSet([]string{
 })
 
 // IsSafelistedResponseHeader reports whether scripts can always read this
-// response header without Access-Control-Expose-Headers (Fetch
-// CORS-safelisted response-header names), compared case-insensitively.
+// response header without Access-Control-Expose-Headers (a CORS-safelisted
+// response-header name,
+// https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name),
+// compared case-insensitively.
 func IsSafelistedResponseHeader(name string) bool {
 	return safelistedResponse.Contains(name)
 }

@@ -3,6 +3,8 @@ package headers
 import (
 	"errors"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Limits on Access-Control-Request-Headers, beyond which a preflight is
@@ -57,7 +59,7 @@ func CheckRequest(values []string, allowed *Set) (notAllowed string, err error) 
 			if elem == "" {
 				continue
 			}
-			if !IsToken(elem) {
+			if !httpguts.ValidHeaderFieldName(elem) {
 				return "", ErrMalformed
 			}
 			names++

@@ -1,7 +1,5 @@
 package origins
 
-import "github.com/seed-41134e10/caddy-cors/internal/fetch"
-
 // MaxOriginLength is the longest Origin header value Parse and Set.Match
 // look at, in bytes; longer values are refused without further work.
 const MaxOriginLength = 512
@@ -38,7 +36,7 @@ func Parse(s string) (o Origin, ok bool) {
 		return Origin{}, false
 	}
 	o.Port = rest[1:]
-	if o.Port == fetch.DefaultPort(o.Scheme) {
+	if o.Port == DefaultPort(o.Scheme) {
 		return Origin{}, false
 	}
 	return o, true

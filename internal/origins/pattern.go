@@ -11,8 +11,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-
-	"github.com/seed-41134e10/caddy-cors/internal/fetch"
 )
 
 // Pattern is one validated, canonical entry of a CORS origins list. It is
@@ -78,7 +76,7 @@ func (p Pattern) hasText(s string) bool {
 // IsLoopback reports whether p's host is localhost, *.localhost (wildcard or
 // not), in 127.0.0.0/8, or [::1]: hosts that never leave the machine.
 func (p Pattern) IsLoopback() bool {
-	return fetch.IsLoopbackHost(p.Host) // a wildcard's Host is never an IP address
+	return IsLoopbackHost(p.Host) // a wildcard's Host is never an IP address
 }
 
 // IsInsecure reports whether p is plain http to a host other than loopback,
@@ -557,7 +555,7 @@ func parsePort(scheme, raw string) (string, *flaw) {
 	if n, err := strconv.ParseUint(port, 10, 32); err != nil || n > 65535 {
 		return "", flawf(`has port %s, which is above 65535; use a port from 1 to 65535, or "*" for any port`, port)
 	}
-	if port == fetch.DefaultPort(scheme) {
+	if port == DefaultPort(scheme) {
 		return "", nil
 	}
 	return port, nil

@@ -1,12 +1,11 @@
-package fetch
+package headers
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/seed-41134e10/caddy-cors/internal/headers"
-	"github.com/seed-41134e10/caddy-cors/internal/methods"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Limits on safelisted request-header values.
@@ -20,29 +19,12 @@ type Field struct {
 	Name, Value string
 }
 
-// IsForbiddenRequestHeader reports whether browsers ignore a script's attempt
-// to set this header (Fetch "forbidden request-header"), including the
-// method-override headers when they carry a forbidden method.
-func IsForbiddenRequestHeader(f Field) bool {
-	if headers.IsForbiddenRequestHeader(f.Name) {
-		return true
-	}
-	switch strings.ToLower(f.Name) {
-	case "x-http-method", "x-http-method-override", "x-method-override":
-		for _, m := range strings.Split(f.Value, ",") {
-			if methods.IsForbidden(strings.Trim(m, " \t")) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // NotSafelistedName is the reason for any header other than Accept,
 // Accept-Language, Content-Language, Content-Type and Range.
 const NotSafelistedName = "is not a CORS-safelisted request header"
 
-// safelistProblem says why a header is not a CORS-safelisted request-header,
+// safelistProblem says why a header is not a CORS-safelisted request-header
+// (https://fetch.spec.whatwg.org/#cors-safelisted-request-header),
 // or returns "" when it is one (ignoring the 1024-byte total, which depends
 // on the other headers).
 func safelistProblem(f Field) string {
@@ -119,7 +101,7 @@ func mimeEssence(v string) (string, bool) {
 		sub = rest[:semi]
 	}
 	sub = strings.TrimRight(sub, " \t\r\n")
-	if !headers.IsToken(typ) || !headers.IsToken(sub) {
+	if !httpguts.ValidHeaderFieldName(typ) || !httpguts.ValidHeaderFieldName(sub) {
 		return "", false
 	}
 	return strings.ToLower(typ + "/" + sub), true

@@ -1,33 +1,10 @@
-package fetch
+package headers
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 )
-
-func TestIsForbiddenRequestHeader(t *testing.T) {
-	tests := []struct {
-		name string
-		f    Field
-		want bool
-	}{
-		{"cookie is forbidden", Field{"Cookie", "a=b"}, true},
-		{"sec- prefix is forbidden", Field{"Sec-Fetch-Mode", "cors"}, true},
-		{"proxy- prefix is forbidden", Field{"Proxy-Authorization", "x"}, true},
-		{"method override with TRACE is forbidden", Field{"X-HTTP-Method-Override", "GET, trace"}, true},
-		{"method override with PATCH is allowed", Field{"X-HTTP-Method-Override", "PATCH"}, false},
-		{"authorization is allowed", Field{"Authorization", "Bearer x"}, false},
-		{"custom header is allowed", Field{"X-Foo", "1"}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := IsForbiddenRequestHeader(tt.f); got != tt.want {
-				t.Errorf("IsForbiddenRequestHeader(%v) = %v, want %v", tt.f, got, tt.want)
-			}
-		})
-	}
-}
 
 func TestUnsafeHeaders(t *testing.T) {
 	long := strings.Repeat("a", 129)
