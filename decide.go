@@ -30,13 +30,13 @@ const (
 // responseHeaders are the names of the CORS response headers, in the
 // canonical form Go uses for header map keys.
 var responseHeaders = [numResponseHeaders]string{
-	allowOrigin:         "Access-Control-Allow-Origin",
-	allowCredentials:    "Access-Control-Allow-Credentials",
-	exposeHeaders:       "Access-Control-Expose-Headers",
-	allowMethods:        "Access-Control-Allow-Methods",
-	allowHeaders:        "Access-Control-Allow-Headers",
-	maxAge:              "Access-Control-Max-Age",
-	allowPrivateNetwork: "Access-Control-Allow-Private-Network",
+	allowOrigin:         headers.AllowOrigin,
+	allowCredentials:    headers.AllowCredentials,
+	exposeHeaders:       headers.ExposeHeaders,
+	allowMethods:        headers.AllowMethods,
+	allowHeaders:        headers.AllowHeaders,
+	maxAge:              headers.MaxAge,
+	allowPrivateNetwork: headers.AllowPrivateNetwork,
 }
 
 // A grant is a handler's whole decision for one response: the value of
@@ -68,10 +68,10 @@ const (
 var refusalReason = [numOutcomes]string{
 	malformedOrigin:         "malformed origin",
 	originNotAllowed:        "origin not allowed",
-	malformedMethod:         "malformed Access-Control-Request-Method",
+	malformedMethod:         "malformed " + headers.RequestMethod,
 	methodNotAllowed:        "method not allowed",
-	malformedHeaders:        "malformed Access-Control-Request-Headers",
-	headersTooLarge:         "Access-Control-Request-Headers too large",
+	malformedHeaders:        "malformed " + headers.RequestHeaders,
+	headersTooLarge:         headers.RequestHeaders + " too large",
 	headerNotAllowed:        "header not allowed",
 	responseHeaderRequested: "header is " + headers.ResponseHeaderAsRequestHeader,
 }
@@ -156,7 +156,7 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 	}
 
 	allowHeadersValue := ""
-	if requested := req["Access-Control-Request-Headers"]; len(requested) > 0 {
+	if requested := req[headers.RequestHeaders]; len(requested) > 0 {
 		notAllowed, err := headers.CheckRequest(requested, p.requestHeaders)
 		switch {
 		case err == headers.ErrTooLarge:
@@ -182,7 +182,7 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 	g[allowHeaders] = allowHeadersValue
 	g[maxAge] = p.maxAge
 	if p.privateNetwork {
-		if v := req["Access-Control-Request-Private-Network"]; len(v) == 1 && v[0] == "true" {
+		if v := req[headers.RequestPrivateNetwork]; len(v) == 1 && v[0] == "true" {
 			g[allowPrivateNetwork] = "true"
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/seed-41134e10/caddy-cors/internal/headers"
 )
 
 // ServeHTTP answers preflights and adds CORS headers to every other response.
@@ -21,7 +23,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	var method []string
 	isPreflight := false
 	if r.Method == http.MethodOptions && hasOrigin {
-		method, isPreflight = r.Header["Access-Control-Request-Method"]
+		method, isPreflight = r.Header[headers.RequestMethod]
 	}
 	switch {
 	case h.policy.reportOnly:

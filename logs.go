@@ -38,12 +38,12 @@ func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, 
 		return // nothing to count or log
 	}
 	origin := r.Header.Get("Origin")
-	allowOrigin := hdr["Access-Control-Allow-Origin"]
+	allowOrigin := hdr[headers.AllowOrigin]
 	grantedToday := len(allowOrigin) == 1 && (allowOrigin[0] == "*" || allowOrigin[0] == origin)
 	if _, cookie := r.Header["Cookie"]; cookie || r.Header["Authorization"] != nil {
 		// A credentialed request: browsers want the origin itself, not
 		// "*", and Access-Control-Allow-Credentials: true.
-		credentials := hdr["Access-Control-Allow-Credentials"]
+		credentials := hdr[headers.AllowCredentials]
 		grantedToday = grantedToday && allowOrigin[0] != "*" && len(credentials) == 1 && credentials[0] == "true"
 	}
 	if kind == kindPreflight && (status < 200 || status > 299) {
@@ -56,7 +56,7 @@ func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, 
 	if ce := h.logger.Check(zapcore.InfoLevel, "cors: report-only: would refuse"); ce != nil {
 		ce.Write(append(requestFields(r, out, detail),
 			zap.String("response_allow_origin", truncate(strings.Join(allowOrigin, ", "))),
-			zap.String("response_allow_credentials", truncate(strings.Join(hdr["Access-Control-Allow-Credentials"], ", "))),
+			zap.String("response_allow_credentials", truncate(strings.Join(hdr[headers.AllowCredentials], ", "))),
 			zap.Bool("granted_today", grantedToday),
 		)...)
 	}
@@ -78,8 +78,8 @@ func requestFields(r *http.Request, out outcome, detail string) []zap.Field {
 		zap.String("reason", reason),
 		zap.String("origin", truncate(strings.Join(r.Header["Origin"], ", "))),
 		zap.String("method", truncate(r.Method)),
-		zap.String("request_method", truncate(strings.Join(r.Header["Access-Control-Request-Method"], ", "))),
-		zap.String("request_headers", truncate(strings.Join(r.Header["Access-Control-Request-Headers"], ", "))),
+		zap.String("request_method", truncate(strings.Join(r.Header[headers.RequestMethod], ", "))),
+		zap.String("request_headers", truncate(strings.Join(r.Header[headers.RequestHeaders], ", "))),
 	}
 }
 

@@ -48,8 +48,8 @@ type policy struct {
 }
 
 const (
-	maxMaxAge         = 24 * time.Hour
-	chromiumMaxAgeCap = 2 * time.Hour
+	maxMaxAge         = headers.MaxAgeCapFirefox * time.Second
+	chromiumMaxAgeCap = headers.MaxAgeCapChromium * time.Second
 )
 
 // defaultMethods are allowed when methods is not set: what a typical web
@@ -87,9 +87,9 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	if h.Credentials {
 		p.allowCredentials = "true"
 	}
-	p.preflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	p.preflightVary = "Origin, " + headers.RequestMethod + ", " + headers.RequestHeaders
 	if h.PrivateNetwork {
-		p.preflightVary += ", Access-Control-Request-Private-Network"
+		p.preflightVary += ", " + headers.RequestPrivateNetwork
 	}
 
 	if !p.anyOrigin {

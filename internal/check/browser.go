@@ -167,7 +167,7 @@ func (b *browser) preflight(c call, h hop, first bool) (done bool, err error) {
 	c.fix = b.fixer(c, header)
 	b.rep.add(Step{Hop: h.n, Phase: PhasePreflight, Check: "sent", Result: Info, Seen: "OPTIONS " + h.url.String(), Detail: describeSent(req.Header)})
 	steps, maxAge := evaluatePreflight(c, status, header)
-	if len(header.Values("Access-Control-Allow-Origin")) == 0 && (200 <= status && status <= 299 || status == 403) {
+	if len(header.Values(headers.AllowOrigin)) == 0 && (200 <= status && status <= 299 || status == 403) {
 		steps = b.diagnose(c, h, steps)
 	}
 	b.rep.Steps = append(b.rep.Steps, steps...)
@@ -461,9 +461,9 @@ func preflightDecision(c call, needs bool) Step {
 }
 
 func describeSent(h http.Header) string {
-	parts := []string{"Origin: " + h.Get("Origin"), "Access-Control-Request-Method: " + h.Get("Access-Control-Request-Method")}
-	if v := h.Get("Access-Control-Request-Headers"); v != "" {
-		parts = append(parts, "Access-Control-Request-Headers: "+v)
+	parts := []string{"Origin: " + h.Get("Origin"), headers.RequestMethod + ": " + h.Get(headers.RequestMethod)}
+	if v := h.Get(headers.RequestHeaders); v != "" {
+		parts = append(parts, headers.RequestHeaders+": "+v)
 	}
 	return strings.Join(parts, ", ") + "; no credentials, no body"
 }
@@ -504,9 +504,9 @@ func preflightRequest(ctx context.Context, h hop, method, requestHeaders string)
 	req := newRequest(ctx, http.MethodOptions, h.url, nil)
 	req.Header.Set("Accept", "*/*")
 	req.Header.Set("Origin", h.origin)
-	req.Header.Set("Access-Control-Request-Method", method)
+	req.Header.Set(headers.RequestMethod, method)
 	if requestHeaders != "" {
-		req.Header.Set("Access-Control-Request-Headers", requestHeaders)
+		req.Header.Set(headers.RequestHeaders, requestHeaders)
 	}
 	return req
 }

@@ -52,10 +52,10 @@ func (p *prober) refused() (detail, fix string) {
 		return "a preflight for a plain GET from " + p.h.origin + " is refused too, so the server does not allow this origin for " + p.c.path, p.c.fix.allowOrigin()
 	}
 	c := p.c
-	listed, _ := tokenList(header.Values("Access-Control-Allow-Methods"))
+	listed, _ := tokenList(header.Values(headers.AllowMethods))
 	if !methods.IsSafelisted(c.method) && !slices.Contains(listed, c.method) && !(slices.Contains(listed, "*") && !c.credentials) {
 		detail = fmt.Sprintf("a GET preflight from this origin is allowed (%s), so the method %s is what the server refuses",
-			seen("Access-Control-Allow-Methods", header.Values("Access-Control-Allow-Methods")), c.method)
+			seen(headers.AllowMethods, header.Values(headers.AllowMethods)), c.method)
 		if containsFold(listed, c.method) {
 			return detail, c.fix.methodCase(listed, c.method)
 		}
@@ -83,7 +83,7 @@ func (p *prober) refusedHeaders() (detail, fix string) {
 		case !ok:
 			return "", ""
 		case granted && listed == nil:
-			listed, _ = tokenList(header.Values("Access-Control-Allow-Headers"))
+			listed, _ = tokenList(header.Values(headers.AllowHeaders))
 		case !granted:
 			refused = append(refused, u.Name)
 		}
@@ -119,12 +119,12 @@ func (p *prober) probe(method, requestHeaders string) (header http.Header, grant
 	if granted {
 		verdict = "allowed"
 	}
-	sent := "Access-Control-Request-Method: " + method
+	sent := headers.RequestMethod + ": " + method
 	if requestHeaders != "" {
 		sent += ", Access-Control-Request-Headers: " + requestHeaders
 	}
 	p.probes = append(p.probes, Step{Hop: p.c.hop, Phase: PhaseProbe, Check: "preflight", Result: Info, Seen: sent,
-		Detail: fmt.Sprintf("%s: %s, %s", verdict, statusText(status), seen("Access-Control-Allow-Origin", header.Values("Access-Control-Allow-Origin")))})
+		Detail: fmt.Sprintf("%s: %s, %s", verdict, statusText(status), seen(headers.AllowOrigin, header.Values(headers.AllowOrigin)))})
 	return header, granted, true
 }
 

@@ -38,7 +38,7 @@ const defaultMaxAge = 5
 func evaluatePreflight(c call, status int, h http.Header) ([]Step, int) {
 	steps := corsCheck(c, PhasePreflight, h)
 	st := statusStep(c, status, h)
-	if len(h.Values("Access-Control-Allow-Origin")) == 0 && st.Result == Fail && status != 403 {
+	if len(h.Values(headers.AllowOrigin)) == 0 && st.Result == Fail && status != 403 {
 		// The status is the cause; the header is missing because of it.
 		steps[0].Detail = "no Access-Control-Allow-Origin header, because the server answered " + statusText(status) + " instead of answering the preflight; fix that first"
 		steps[0].Fix = st.Fix
@@ -84,8 +84,8 @@ func statusStep(c call, status int, h http.Header) Step {
 // corsCheck is the Fetch standard's CORS check: Access-Control-Allow-Origin,
 // then Access-Control-Allow-Credentials when the request carries credentials.
 func corsCheck(c call, phase string, h http.Header) []Step {
-	acao := h.Values("Access-Control-Allow-Origin")
-	s := Step{Hop: c.hop, Phase: phase, Check: "allow-origin", Result: Fail, Seen: seen("Access-Control-Allow-Origin", acao)}
+	acao := h.Values(headers.AllowOrigin)
+	s := Step{Hop: c.hop, Phase: phase, Check: "allow-origin", Result: Fail, Seen: seen(headers.AllowOrigin, acao)}
 	switch {
 	case len(acao) == 0:
 		s.Detail = "no Access-Control-Allow-Origin header: the server does not allow " + c.origin + " here"
@@ -114,15 +114,15 @@ func corsCheck(c call, phase string, h http.Header) []Step {
 		return steps // the browser stops here
 	}
 
-	acac := h.Values("Access-Control-Allow-Credentials")
+	acac := h.Values(headers.AllowCredentials)
 	if !c.credentials {
 		if len(acac) > 0 {
 			steps = append(steps, Step{Hop: c.hop, Phase: phase, Check: "allow-credentials", Result: Info,
-				Seen: seen("Access-Control-Allow-Credentials", acac), Detail: "ignored: the request carries no credentials"})
+				Seen: seen(headers.AllowCredentials, acac), Detail: "ignored: the request carries no credentials"})
 		}
 		return steps
 	}
-	s = Step{Hop: c.hop, Phase: phase, Check: "allow-credentials", Result: Fail, Seen: seen("Access-Control-Allow-Credentials", acac)}
+	s = Step{Hop: c.hop, Phase: phase, Check: "allow-credentials", Result: Fail, Seen: seen(headers.AllowCredentials, acac)}
 	value := strings.Join(acac, ", ") // what the browser gets from the header list
 	switch {
 	case value == "true":
@@ -159,8 +159,8 @@ func mismatch(value, origin string) string {
 }
 
 func methodStep(c call, h http.Header) Step {
-	values := h.Values("Access-Control-Allow-Methods")
-	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "allow-methods", Result: Fail, Seen: seen("Access-Control-Allow-Methods", values)}
+	values := h.Values(headers.AllowMethods)
+	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "allow-methods", Result: Fail, Seen: seen(headers.AllowMethods, values)}
 	listed, ok := tokenList(values)
 	switch {
 	case !ok:
@@ -189,8 +189,8 @@ func methodStep(c call, h http.Header) Step {
 }
 
 func headersStep(c call, h http.Header) Step {
-	values := h.Values("Access-Control-Allow-Headers")
-	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "allow-headers", Result: Fail, Seen: seen("Access-Control-Allow-Headers", values)}
+	values := h.Values(headers.AllowHeaders)
+	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "allow-headers", Result: Fail, Seen: seen(headers.AllowHeaders, values)}
 	names, ok := tokenList(values)
 	if !ok {
 		s.Detail = "not a comma-separated list of header names, so the browser fails the preflight"
@@ -233,8 +233,8 @@ func headersStep(c call, h http.Header) Step {
 }
 
 func maxAgeStep(c call, h http.Header) (int, Step) {
-	values := h.Values("Access-Control-Max-Age")
-	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "max-age", Result: Info, Seen: seen("Access-Control-Max-Age", values)}
+	values := h.Values(headers.MaxAge)
+	s := Step{Hop: c.hop, Phase: PhasePreflight, Check: "max-age", Result: Info, Seen: seen(headers.MaxAge, values)}
 	if len(values) == 0 {
 		s.Detail = fmt.Sprintf("absent, so browsers cache this answer for %d seconds", defaultMaxAge)
 		return defaultMaxAge, s
@@ -247,8 +247,8 @@ func maxAgeStep(c call, h http.Header) (int, Step) {
 	switch {
 	case n == 0:
 		s.Detail = "browsers do not cache this answer"
-	case n > 7200:
-		s.Detail = fmt.Sprintf("browsers may cache this answer for %d seconds (Chromium caps it at 7200, Firefox at 86400)", n)
+	case n > headers.MaxAgeCapChromium:
+		s.Detail = fmt.Sprintf("browsers may cache this answer for %d seconds (Chromium caps it at %d, Firefox at %d)", n, headers.MaxAgeCapChromium, headers.MaxAgeCapFirefox)
 	default:
 		s.Detail = fmt.Sprintf("browsers may cache this answer for %d seconds", n)
 	}
@@ -260,7 +260,7 @@ func maxAgeStep(c call, h http.Header) (int, Step) {
 // CORS-safelisted response headers, plus those in
 // Access-Control-Expose-Headers, where * means all without credentials.
 func readable(h http.Header, credentials bool) (canRead, cannotRead []string) {
-	exposed, ok := tokenList(h.Values("Access-Control-Expose-Headers"))
+	exposed, ok := tokenList(h.Values(headers.ExposeHeaders))
 	if !ok {
 		exposed = nil
 	}
@@ -282,9 +282,9 @@ func readable(h http.Header, credentials bool) (canRead, cannotRead []string) {
 
 // exposeStep reports what the script can read from an allowed response.
 func exposeStep(c call, h http.Header) Step {
-	values := h.Values("Access-Control-Expose-Headers")
+	values := h.Values(headers.ExposeHeaders)
 	canRead, cannotRead := readable(h, c.credentials)
-	s := Step{Hop: c.hop, Phase: PhaseActual, Check: "expose-headers", Result: Info, Seen: seen("Access-Control-Expose-Headers", values)}
+	s := Step{Hop: c.hop, Phase: PhaseActual, Check: "expose-headers", Result: Info, Seen: seen(headers.ExposeHeaders, values)}
 	s.Detail = "scripts can read " + listOrNone(canRead)
 	if len(cannotRead) > 0 {
 		s.Detail += "; not " + strings.Join(cannotRead, ", ")

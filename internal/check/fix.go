@@ -173,7 +173,7 @@ func (f fixer) authenticatedPreflight() string {
 
 func (f fixer) preflightStatus(status int, h interface{ Get(string) string }) string {
 	if f.caddy {
-		if status == 403 && h.Get("Access-Control-Allow-Origin") == "" {
+		if status == 403 && h.Get(headers.AllowOrigin) == "" {
 			return "" // the cors handler's refusal: the allow-origin step says why
 		}
 		return fmt.Sprintf("the cors handler answers an allowed preflight with 2xx itself, so this %d comes from a later handler: make the cors matcher cover %s, or remove preflight_passthrough", status, f.path)
