@@ -25,7 +25,7 @@ func provision(tb testing.TB, h *Handler) *Handler {
 	// Caddy logs at INFO unless told otherwise, so refusals are not logged;
 	// without a loaded config its default logger would be at DEBUG.
 	h.logger = zap.NewNop()
-	h.explain = false // nothing logs or counts refusals or replaced headers
+	h.observed = false // nothing logs or counts refusals or replaced headers
 	return h
 }
 

@@ -15,28 +15,30 @@ import (
 // headers to a grant (the CORS response headers to send) and an outcome.
 // Nothing here knows Caddy; decide_test.go tests it without a server.
 
-// The CORS response headers; a grant holds one value for each.
+// The CORS response headers, as indexes into a grant (prefixed "ac" for
+// Access-Control-, so that they read apart from the policy's fields of the
+// same names: g[acAllowMethods] = p.allowMethods).
 const (
-	allowOrigin = iota
-	allowCredentials
-	exposeHeaders
-	allowMethods
-	allowHeaders
-	maxAge
-	allowPrivateNetwork
+	acAllowOrigin = iota
+	acAllowCredentials
+	acExposeHeaders
+	acAllowMethods
+	acAllowHeaders
+	acMaxAge
+	acAllowPrivateNetwork
 	numResponseHeaders
 )
 
 // responseHeaders are the names of the CORS response headers, in the
 // canonical form Go uses for header map keys.
 var responseHeaders = [numResponseHeaders]string{
-	allowOrigin:         headers.AllowOrigin,
-	allowCredentials:    headers.AllowCredentials,
-	exposeHeaders:       headers.ExposeHeaders,
-	allowMethods:        headers.AllowMethods,
-	allowHeaders:        headers.AllowHeaders,
-	maxAge:              headers.MaxAge,
-	allowPrivateNetwork: headers.AllowPrivateNetwork,
+	acAllowOrigin:         headers.AllowOrigin,
+	acAllowCredentials:    headers.AllowCredentials,
+	acExposeHeaders:       headers.ExposeHeaders,
+	acAllowMethods:        headers.AllowMethods,
+	acAllowHeaders:        headers.AllowHeaders,
+	acMaxAge:              headers.MaxAge,
+	acAllowPrivateNetwork: headers.AllowPrivateNetwork,
 }
 
 // A grant is a handler's whole decision for one response: the value of
@@ -81,26 +83,27 @@ var refusalReason = [numOutcomes]string{
 // is allowed, whose answer is the same for all), into g, which must be
 // empty: a refusal leaves it so. The grant is written where the handler
 // keeps it for the response rather than returned, which saves a copy of it
-// per request. explain asks to tell a malformed origin from one that is
-// not allowed, which costs a parse. No allocation.
-func (p *policy) decideActual(g *grant, origin []string, explain bool) outcome {
+// per request. observed (something logs or counts refusals) asks to tell a
+// malformed origin from one that is not allowed, which costs a parse. No
+// allocation.
+func (p *policy) decideActual(g *grant, origin []string, observed bool) outcome {
 	if p.anyOrigin {
 		*g = p.anyOriginGrant
 		return allowed
 	}
-	value, out := p.matchOrigin(origin, explain)
+	value, out := p.matchOrigin(origin, observed)
 	if out != allowed {
 		return out
 	}
-	g[allowOrigin] = value
-	g[allowCredentials] = p.allowCredentials
-	g[exposeHeaders] = p.exposeHeaders
+	g[acAllowOrigin] = value
+	g[acAllowCredentials] = p.allowCredentials
+	g[acExposeHeaders] = p.exposeHeaders
 	return allowed
 }
 
 // matchOrigin returns the Access-Control-Allow-Origin value for a request
 // with these Origin header values, or why there is none.
-func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
+func (p *policy) matchOrigin(origin []string, observed bool) (string, outcome) {
 	if len(origin) != 1 {
 		return "", malformedOrigin
 	}
@@ -108,7 +111,7 @@ func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
 	if p.origins.Match(o) {
 		return o, allowed
 	}
-	if len(p.regexps) == 0 && !explain {
+	if len(p.regexps) == 0 && !observed {
 		return "", originNotAllowed
 	}
 	if _, wellFormed := origins.Parse(o); !wellFormed {
@@ -126,14 +129,14 @@ func (p *policy) matchOrigin(origin []string, explain bool) (string, outcome) {
 // Origin and Access-Control-Request-Method values the handler has looked
 // up already, into g, which must be empty: a refused preflight leaves it
 // so. detail names the method or header a preflight is refused for, if any.
-func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Header, explain bool) (out outcome, detail string) {
+func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Header, observed bool) (out outcome, detail string) {
 	allowOriginValue, credentials := "*", ""
 	if p.anyOrigin {
 		if len(origin) != 1 {
 			return malformedOrigin, ""
 		}
 	} else {
-		value, out := p.matchOrigin(origin, explain)
+		value, out := p.matchOrigin(origin, observed)
 		if out != allowed {
 			return out, ""
 		}
@@ -176,14 +179,14 @@ func (p *policy) decidePreflight(g *grant, origin, method []string, req http.Hea
 		}
 	}
 
-	g[allowOrigin] = allowOriginValue
-	g[allowCredentials] = credentials
-	g[allowMethods] = allowedMethods
-	g[allowHeaders] = allowHeadersValue
-	g[maxAge] = p.maxAge
+	g[acAllowOrigin] = allowOriginValue
+	g[acAllowCredentials] = credentials
+	g[acAllowMethods] = allowedMethods
+	g[acAllowHeaders] = allowHeadersValue
+	g[acMaxAge] = p.maxAge
 	if p.privateNetwork {
 		if v := req[headers.RequestPrivateNetwork]; len(v) == 1 && v[0] == "true" {
-			g[allowPrivateNetwork] = "true"
+			g[acAllowPrivateNetwork] = "true"
 		}
 	}
 	return allowed, ""

@@ -37,7 +37,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // actual grants (or not) read access to the response of a non-preflight request.
 func (h *Handler) actual(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, origin []string) error {
 	cw := writerPool.Get().(*corsWriter)
-	out := h.policy.decideActual(&cw.grant, origin, h.explain)
+	out := h.policy.decideActual(&cw.grant, origin, h.observed)
 	if len(origin) > 0 {
 		h.record(r, kindActual, out, "")
 	}
@@ -50,15 +50,15 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, next caddyht
 	p := h.policy
 	if p.passthrough {
 		cw := writerPool.Get().(*corsWriter)
-		out, detail := p.decidePreflight(&cw.grant, origin, method, r.Header, h.explain)
+		out, detail := p.decidePreflight(&cw.grant, origin, method, r.Header, h.observed)
 		h.record(r, kindPreflight, out, detail)
 		cw.vary = p.preflightVary
 		return h.serveNext(cw, w, r, next)
 	}
 	var g grant
-	out, detail := p.decidePreflight(&g, origin, method, r.Header, h.explain)
+	out, detail := p.decidePreflight(&g, origin, method, r.Header, h.observed)
 	h.record(r, kindPreflight, out, detail)
-	h.replaced(r, g.apply(w.Header(), p.preflightVary, h.explain))
+	h.replaced(r, g.apply(w.Header(), p.preflightVary, h.observed))
 	if out != allowed {
 		w.WriteHeader(http.StatusForbidden)
 		return nil
@@ -110,7 +110,7 @@ func (h *Handler) serveNext(cw *corsWriter, w http.ResponseWriter, r *http.Reque
 	hdr := w.Header()
 	switch {
 	case !cw.wroteHeader:
-		h.replaced(r, cw.grant.apply(hdr, cw.vary, h.explain))
+		h.replaced(r, cw.grant.apply(hdr, cw.vary, h.observed))
 		if err != nil {
 			markDecided(r)
 		}
@@ -157,7 +157,7 @@ func removeTrailers(h http.Header) {
 // it is not there, and CORS names announced as trailers are taken out of
 // the announcement. It runs once per response, when its header is written,
 // and returns the CORS headers of other handlers that it removed or
-// replaced, with their values. When explain is not set, nothing would log
+// replaced, with their values. When observed is not set, nothing would log
 // or count what it replaced, so it does not look up the headers it sets
 // anyway. (Go canonicalizes header names on Set and Add, and on responses
 // read from a backend, so the canonical names are the ones to look up. One
@@ -171,12 +171,12 @@ func removeTrailers(h http.Header) {
 // rewritten under it. That one small allocation per response is the price
 // (BenchmarkServeHTTP); a Vary that another handler set already gets a new
 // array instead, its values and ours.
-func (g *grant) apply(h http.Header, vary string, explain bool) (dropped []droppedHeader) {
+func (g *grant) apply(h http.Header, vary string, observed bool) (dropped []droppedHeader) {
 	var existingVary, trailer []string
 	hasVary := false
 	if len(h) > 0 { // else nothing to find (but Caddy sets Server first)
 		for i, name := range responseHeaders {
-			if g[i] != "" && !explain {
+			if g[i] != "" && !observed {
 				continue // overwritten below: nothing to remove or report
 			}
 			if v, ok := h[name]; ok {
@@ -259,13 +259,6 @@ func varyHas(values []string, vary string) bool {
 	return true
 }
 
-// A droppedHeader is a CORS response header that another handler set and
-// this one removed or replaced, with the values it had.
-type droppedHeader struct {
-	header int // index in responseHeaders
-	values []string
-}
-
 var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 
 // corsWriter acts when the next handler writes its header (a handler
@@ -282,7 +275,7 @@ type corsWriter struct {
 	vary    string
 
 	reportOnly bool
-	kind       int
+	kind       requestKind
 	outcome    outcome
 	detail     string
 
@@ -341,7 +334,7 @@ func (cw *corsWriter) WriteHeader(status int) {
 		if cw.reportOnly {
 			cw.handler.report(cw.request, cw.kind, cw.outcome, cw.detail, hdr, status)
 		} else {
-			cw.handler.replaced(cw.request, cw.grant.apply(hdr, cw.vary, cw.handler.explain))
+			cw.handler.replaced(cw.request, cw.grant.apply(hdr, cw.vary, cw.handler.observed))
 		}
 		// 1xx responses are informational; the final header comes later.
 		if status >= 200 || status == http.StatusSwitchingProtocols {
@@ -385,3 +378,19 @@ var (
 	_ http.Flusher        = (*corsWriter)(nil)
 	_ io.ReaderFrom       = (*corsWriter)(nil)
 )
+
+// decidedVar marks, in the request's Caddy vars, a request that a cors
+// handler decided and whose chain returned an error: the same request then
+// runs through the cors handler in handle_errors, which must not count or
+// log it a second time.
+const decidedVar = "cors.decided"
+
+func markDecided(r *http.Request) {
+	caddyhttp.SetVar(r.Context(), decidedVar, true)
+}
+
+// decidedBefore reports whether this handler, in handle_errors, sees a
+// request that a cors handler decided already.
+func (h *Handler) decidedBefore(r *http.Request) bool {
+	return h.inErrorRoutes && caddyhttp.GetVar(r.Context(), decidedVar) != nil
+}

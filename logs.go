@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -15,8 +14,8 @@ import (
 // record counts a CORS request by its outcome, and logs why at debug level
 // if it was refused. detail is the method or header name a refusal is
 // about, if any.
-func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) {
-	if !h.explain || h.decidedBefore(r) {
+func (h *Handler) record(r *http.Request, kind requestKind, out outcome, detail string) {
+	if !h.observed || h.decidedBefore(r) {
 		return
 	}
 	h.metrics.countRequest(kind, out)
@@ -33,7 +32,7 @@ func (h *Handler) record(r *http.Request, kind int, out outcome, detail string) 
 // browser gets (hdr, with status, 0 for an error response still to be
 // written) grants today: so "would break a caller that works today" is
 // the one field granted_today.
-func (h *Handler) report(r *http.Request, kind int, out outcome, detail string, hdr http.Header, status int) {
+func (h *Handler) report(r *http.Request, kind requestKind, out outcome, detail string, hdr http.Header, status int) {
 	if h.decidedBefore(r) || out == allowed && h.metrics == nil {
 		return // nothing to count or log
 	}
@@ -109,20 +108,11 @@ func (h *Handler) replaced(r *http.Request, dropped []droppedHeader) {
 	)
 }
 
-// decidedVar marks, in the request's Caddy vars, a request that a cors
-// handler decided and whose chain returned an error: the same request then
-// runs through the cors handler in handle_errors, which must not count or
-// log it a second time.
-const decidedVar = "cors.decided"
-
-func markDecided(r *http.Request) {
-	caddyhttp.SetVar(r.Context(), decidedVar, true)
-}
-
-// decidedBefore reports whether this handler, in handle_errors, sees a
-// request that a cors handler decided already.
-func (h *Handler) decidedBefore(r *http.Request) bool {
-	return h.inErrorRoutes && caddyhttp.GetVar(r.Context(), decidedVar) != nil
+// A droppedHeader is a CORS response header that another handler set and
+// this one removed or replaced, with the values it had.
+type droppedHeader struct {
+	header int // index in responseHeaders
+	values []string
 }
 
 // truncate bounds what a hostile request can put into one log line.

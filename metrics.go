@@ -22,9 +22,12 @@ var reasonLabel = [numOutcomes]string{
 	responseHeaderRequested: "response_header_requested",
 }
 
-// Kinds of CORS request, the kind label of the counters.
+// A requestKind is a kind of CORS request, the kind label of the counters.
+type requestKind uint8
+
+// The kinds of CORS request.
 const (
-	kindActual = iota
+	kindActual requestKind = iota
 	kindPreflight
 	numKinds
 )
@@ -45,13 +48,13 @@ type metrics struct {
 	replaced [numResponseHeaders]prometheus.Counter
 }
 
-func (m *metrics) countRequest(kind int, out outcome) {
+func (m *metrics) countRequest(kind requestKind, out outcome) {
 	if m != nil {
 		m.requests[kind][out].Inc()
 	}
 }
 
-func (m *metrics) countReportOnly(kind int, out outcome, grantedToday bool) {
+func (m *metrics) countReportOnly(kind requestKind, out outcome, grantedToday bool) {
 	if m != nil {
 		g := 0
 		if grantedToday {

@@ -1,5 +1,24 @@
 // Package cors is a Caddy HTTP handler that answers CORS requests: it tells
 // browsers which other sites' scripts may read this site's responses.
+//
+// Which file owns what, in the order a config and then a request go through
+// them:
+//
+//   - module.go: the Handler, its JSON fields, provisioning.
+//   - caddyfile.go: the cors directive and where it goes among the others.
+//   - policy.go: a Handler's fields checked and compiled into an immutable policy.
+//   - routes.go, routeview.go, errorroutes.go: the site checked as a whole at
+//     load, so that exactly one policy decides each response.
+//   - decide.go: the decision for one request, from policy and request
+//     headers to a grant and an outcome; nothing in it knows Caddy.
+//   - handler.go: ServeHTTP, the writer that puts the grant on every
+//     response, and the request state a handle_errors cors reads.
+//   - logs.go, metrics.go: what is logged and counted about a decision.
+//   - command.go: the caddy cors-check command.
+//
+// The facts of the Fetch standard it relies on (header names and classes,
+// methods, origins) are in internal/headers, internal/methods and
+// internal/origins, shared with cors-check (internal/check).
 package cors
 
 import (
@@ -126,10 +145,10 @@ type Handler struct {
 	logger  *zap.Logger
 	metrics *metrics // nil unless Caddy's metrics are enabled
 
-	// explain: refusals and replaced CORS headers are logged or counted,
+	// observed: refusals and replaced CORS headers are logged or counted,
 	// so the handler works out the exact reason of each refusal and which
 	// headers of other handlers it replaces; otherwise it skips that work.
-	explain bool
+	observed bool
 	placement
 }
 
@@ -160,7 +179,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.policy = p
 	h.metrics, err = newMetrics(ctx)
-	h.explain = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
+	h.observed = h.metrics != nil || h.logger.Core().Enabled(zapcore.DebugLevel)
 	return err
 }
 

@@ -95,8 +95,8 @@ func compile(h *Handler) (p *policy, warnings []string, err error) {
 	if !p.anyOrigin {
 		p.actualVary = "Origin"
 	}
-	p.anyOriginGrant[allowOrigin] = "*"
-	p.anyOriginGrant[exposeHeaders] = p.exposeHeaders
+	p.anyOriginGrant[acAllowOrigin] = "*"
+	p.anyOriginGrant[acExposeHeaders] = p.exposeHeaders
 
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
