@@ -14,11 +14,12 @@
 //   - handler.go: ServeHTTP, the writer that puts the grant on every
 //     response, and the request state a handle_errors cors reads.
 //   - logs.go, metrics.go: what is logged and counted about a decision.
-//   - command.go: the caddy cors-check command.
 //
-// The facts of the Fetch standard it relies on (header names and classes,
-// methods, origins) are in internal/headers, internal/methods and
-// internal/origins, shared with cors-check (internal/check).
+// The caddy cors-check command is a product of its own, in package
+// corscheck (its work in internal/check), imported here for its
+// registration. The facts of the Fetch standard both rely on (header names
+// and classes, methods, origins) are in internal/headers, internal/methods
+// and internal/origins.
 package cors
 
 import (
@@ -30,6 +31,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	// The caddy cors-check command, a product of its own, built in with the
+	// handler: one xcaddy build --with gives both.
+	_ "github.com/seed-41134e10/caddy-cors/corscheck"
 )
 
 func init() {

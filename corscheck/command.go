@@ -1,4 +1,9 @@
-package cors
+// Package corscheck is the caddy cors-check command: it does what a browser
+// does when a script on one origin calls a URL, and explains each step. It
+// registers itself with Caddy's command line when imported; the cors
+// handler's package imports it, so that a Caddy built with the module has
+// both. The work is done by internal/check.
+package corscheck
 
 import (
 	"context"
