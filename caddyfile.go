@@ -35,7 +35,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //
 //	cors [<matcher>] [<origin>...] {
 //	    origins          <origin>...
-//	    origin_regexp    <regexp>...
+//	    origin_regexps    <regexp>...
 //	    methods          <method>... | *
 //	    headers          <field>...  | *
 //	    expose_headers   <field>...  | *
@@ -72,7 +72,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		switch sub {
 		case "origins":
 			err = appendArgs(d, &h.Origins)
-		case "origin_regexp":
+		case "origin_regexps", "origin_regexp":
+			// origin_regexps, plural like origins, methods and headers and
+			// like its JSON field; origin_regexp is the name it had before
+			// v1, still read so that no Caddyfile breaks.
 			err = appendArgs(d, &h.OriginRegexps)
 		case "methods":
 			err = appendArgs(d, &h.Methods)
@@ -118,7 +121,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.PreflightStatus = code
 
 		default:
-			return d.Errf("cors: unknown subdirective %q; the subdirectives are origins, origin_regexp, methods, headers, expose_headers, credentials, max_age, private_network, preflight_status, preflight_passthrough, allow_insecure_origins, allow_public_suffix_wildcards and report_only", sub)
+			return d.Errf("cors: unknown subdirective %q; the subdirectives are origins, origin_regexps, methods, headers, expose_headers, credentials, max_age, private_network, preflight_status, preflight_passthrough, allow_insecure_origins, allow_public_suffix_wildcards and report_only", sub)
 		}
 		if err != nil {
 			return err
@@ -135,6 +138,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // repeatable subdirectives add to a list each time they appear.
 var repeatable = map[string]bool{
 	"origins":        true,
+	"origin_regexps": true,
 	"origin_regexp":  true,
 	"methods":        true,
 	"headers":        true,

@@ -69,7 +69,7 @@ func TestCaddyfileAdaptsToDocumentedJSON(t *testing.T) {
 		{
 			name: "every subdirective",
 			directive: `cors https://app.example.com {
-	origin_regexp https://pr-[0-9]+\.preview\.example\.com
+	origin_regexps https://pr-[0-9]+\.preview\.example\.com
 	methods GET POST
 	headers Content-Type Authorization
 	expose_headers X-Request-Id
@@ -95,6 +95,11 @@ func TestCaddyfileAdaptsToDocumentedJSON(t *testing.T) {
 			name:      "a matcher is not an origin",
 			directive: "cors /api/* https://app.example.com",
 			json:      `{"handler":"cors","origins":["https://app.example.com"]}`,
+		},
+		{
+			name:      "origin_regexp, the name before v1, still reads as origin_regexps",
+			directive: "cors {\n origin_regexp https://pr-[0-9]+\\.preview\\.example\\.com\n origin_regexps https://qa-[0-9]+\\.example\\.com\n}",
+			json:      `{"handler":"cors","origin_regexps":["https://pr-[0-9]+\\.preview\\.example\\.com","https://qa-[0-9]+\\.example\\.com"]}`,
 		},
 		{
 			name:      "the any-origin matcher on the first line is a matcher",
@@ -135,7 +140,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"expose star with credentials", "cors https://a.example.com {\n expose_headers *\n credentials\n}", []string{`expose_headers: "*" cannot be used with credentials`, "list the headers to expose in expose_headers, or remove credentials"}},
 		{"response header listed as a request header", "cors https://a.example.com {\n headers Content-Type Access-Control-Allow-Origin\n}", []string{`headers: "Access-Control-Allow-Origin" is a response header: a page that sends it makes a mistake (a response header sent as a request header; remove it from the request)`}},
 		{"request header listed as exposed", "cors https://a.example.com {\n expose_headers X-Request-Id Access-Control-Request-Method\n}", []string{`expose_headers: "Access-Control-Request-Method" is a request header that browsers send in preflights`}},
-		{"empty origin regexp", "cors {\n origin_regexp \"\"\n}", []string{`origin_regexp: "" is empty`}},
+		{"empty origin regexp", "cors {\n origin_regexps \"\"\n}", []string{`origin_regexps: "" is empty`}},
 		{"credentialed wildcard over a wildcard suffix rule", "cors https://*.r.appspot.com {\n credentials\n}", []string{`the public suffix "*.r.appspot.com"`}},
 		{"credentialed wildcard over a city suffix rule", "cors https://*.kobe.jp {\n credentials\n}", []string{`the public suffix "*.kobe.jp"`}},
 		{"credentialed wildcard over suffix rules below it", "cors https://*.customer-oci.com {\n credentials\n}", []string{`"https://*.customer-oci.com" allows every site under the public suffix`}},
@@ -160,20 +165,20 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"insecure origin with credentials", "cors http://app.example.com {\n credentials\n}", []string{`origins: "http://app.example.com" uses plain http`, "allow_insecure_origins"}},
 		{"public suffix wildcard with credentials", "cors https://*.github.io {\n credentials\n}", []string{`origins: "https://*.github.io"`, "allow_public_suffix_wildcards"}},
 		{"country-code public suffix wildcard with credentials", "cors https://*.co.uk {\n credentials\n}", []string{`"https://*.co.uk"`}},
-		{"invalid regexp", "cors {\n origin_regexp https://(a\n}", []string{`origin_regexp: "https://(a" is not a valid RE2 regular expression: error parsing regexp: missing closing ): ` + "`https://(a`"}},
-		{"regexp matching strangers with credentials", "cors {\n origin_regexp https://.*\n credentials\n}", []string{`origin_regexp: "https://.*" does not end the host with a fixed domain`}},
-		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexp http://[a-z.-]+\n credentials\n}", []string{`origin_regexp: "http://[a-z.-]+" does not end the host with a fixed domain`}},
-		{"regexp with unescaped dots and credentials", "cors {\n origin_regexp https://app.example.com\n credentials\n}", []string{`origin_regexp: "https://app.example.com" has an unescaped "." in the host, which matches any character, so "https://appxexample.com" matches too; write "\." for a dot`}},
-		{"regexp for plain http and credentials", "cors {\n origin_regexp http://[a-z]+\\.example\\.com\n credentials\n}", []string{`origin_regexp: "http://[a-z]+\\.example\\.com" matches plain-http origins`, "allow_insecure_origins"}},
-		{"regexp under a public suffix and credentials", "cors {\n origin_regexp https://[a-z0-9-]+\\.github\\.io\n credentials\n}", []string{`matches every site under the public suffix "github.io", which anyone can register`, "allow_public_suffix_wildcards"}},
-		{"regexp under a top-level domain and credentials", "cors {\n origin_regexp https://.*\\.com\n credentials\n}", []string{`origin_regexp: "https://.*\\.com" matches every site under the public suffix "com"`}},
-		{"regexp without a dot before its fixed end and credentials", "cors {\n origin_regexp https://[a-z]+example\\.com\n credentials\n}", []string{`lets any characters come right before "example.com" in the host, so a site named like "evilexample.com" matches`}},
-		{"regexp without a literal scheme and credentials", "cors {\n origin_regexp [a-z]+://app\\.example\\.com\n credentials\n}", []string{`does not begin with a literal scheme`}},
-		{"regexp with a branch for plain http and credentials", "cors {\n origin_regexp https?://app\\.example\\.com\n credentials\n}", []string{`matches plain-http origins`}},
-		{"regexp with an optional dot in the host and credentials", "cors {\n origin_regexp https://app\\.?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://appexample.com"`}},
-		{"regexp with an optional label and credentials", "cors {\n origin_regexp https://(evil)?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://example.com"`}},
-		{"regexp with an empty alternative in the host and credentials", "cors {\n origin_regexp https://app(\\.|)example\\.com\n credentials\n}", []string{`has an optional part in the host`}},
-		{"regexp with an optional suffix and credentials", "cors {\n origin_regexp https://[a-z]+\\.example\\.com(\\.cn)?\n credentials\n}", []string{`has an optional part in the host, so it also matches hosts`}},
+		{"invalid regexp", "cors {\n origin_regexps https://(a\n}", []string{`origin_regexps: "https://(a" is not a valid RE2 regular expression: error parsing regexp: missing closing ): ` + "`https://(a`"}},
+		{"regexp matching strangers with credentials", "cors {\n origin_regexps https://.*\n credentials\n}", []string{`origin_regexps: "https://.*" does not end the host with a fixed domain`}},
+		{"regexp matching plain-http strangers with credentials", "cors {\n origin_regexps http://[a-z.-]+\n credentials\n}", []string{`origin_regexps: "http://[a-z.-]+" does not end the host with a fixed domain`}},
+		{"regexp with unescaped dots and credentials", "cors {\n origin_regexps https://app.example.com\n credentials\n}", []string{`origin_regexps: "https://app.example.com" has an unescaped "." in the host, which matches any character, so "https://appxexample.com" matches too; write "\." for a dot`}},
+		{"regexp for plain http and credentials", "cors {\n origin_regexps http://[a-z]+\\.example\\.com\n credentials\n}", []string{`origin_regexps: "http://[a-z]+\\.example\\.com" matches plain-http origins`, "allow_insecure_origins"}},
+		{"regexp under a public suffix and credentials", "cors {\n origin_regexps https://[a-z0-9-]+\\.github\\.io\n credentials\n}", []string{`matches every site under the public suffix "github.io", which anyone can register`, "allow_public_suffix_wildcards"}},
+		{"regexp under a top-level domain and credentials", "cors {\n origin_regexps https://.*\\.com\n credentials\n}", []string{`origin_regexps: "https://.*\\.com" matches every site under the public suffix "com"`}},
+		{"regexp without a dot before its fixed end and credentials", "cors {\n origin_regexps https://[a-z]+example\\.com\n credentials\n}", []string{`lets any characters come right before "example.com" in the host, so a site named like "evilexample.com" matches`}},
+		{"regexp without a literal scheme and credentials", "cors {\n origin_regexps [a-z]+://app\\.example\\.com\n credentials\n}", []string{`does not begin with a literal scheme`}},
+		{"regexp with a branch for plain http and credentials", "cors {\n origin_regexps https?://app\\.example\\.com\n credentials\n}", []string{`matches plain-http origins`}},
+		{"regexp with an optional dot in the host and credentials", "cors {\n origin_regexps https://app\\.?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://appexample.com"`}},
+		{"regexp with an optional label and credentials", "cors {\n origin_regexps https://(evil)?example\\.com\n credentials\n}", []string{`has an optional part in the host, so it also matches "https://example.com"`}},
+		{"regexp with an empty alternative in the host and credentials", "cors {\n origin_regexps https://app(\\.|)example\\.com\n credentials\n}", []string{`has an optional part in the host`}},
+		{"regexp with an optional suffix and credentials", "cors {\n origin_regexps https://[a-z]+\\.example\\.com(\\.cn)?\n credentials\n}", []string{`has an optional part in the host, so it also matches hosts`}},
 		{"private_network with any origin", "cors {\n private_network\n}", []string{`private_network: cannot be used with any origin`}},
 		{"opaque origin data:", "cors data:", []string{`"data:" is not an origin: pages from data: URLs have an opaque origin`}},
 		{"opaque origin about:blank", "cors about:blank", []string{`"about:blank" is not an origin`}},
@@ -232,11 +237,11 @@ func TestCaddyfileAcceptsValidOrigins(t *testing.T) {
 		"cors https://*.city.kobe.jp https://*.app.example.com {\n credentials\n}",
 		"cors https://*.github.io",
 		"cors https://app.example.com {\n methods PURGE patch\n headers authorization X-Custom\n max_age 3h\n}",
-		"cors {\n origin_regexp https://[a-z0-9-]+\\.preview\\.example\\.com\n credentials\n}",
-		"cors {\n origin_regexp https://(app|api)\\.example\\.com(:8443)?\n credentials\n}",
-		"cors {\n origin_regexp (?i)https://pr-[0-9]+\\.example\\.com http://localhost:[0-9]+\n credentials\n}",
-		"cors {\n origin_regexp https://app\\.?example\\.com\n}",
-		"cors {\n origin_regexp https://(www\\.)?example\\.com https://[a-z]+\\.example\\.com(?:|:[0-9]+)\n credentials\n}",
+		"cors {\n origin_regexps https://[a-z0-9-]+\\.preview\\.example\\.com\n credentials\n}",
+		"cors {\n origin_regexps https://(app|api)\\.example\\.com(:8443)?\n credentials\n}",
+		"cors {\n origin_regexps (?i)https://pr-[0-9]+\\.example\\.com http://localhost:[0-9]+\n credentials\n}",
+		"cors {\n origin_regexps https://app\\.?example\\.com\n}",
+		"cors {\n origin_regexps https://(www\\.)?example\\.com https://[a-z]+\\.example\\.com(?:|:[0-9]+)\n credentials\n}",
 	} {
 		if _, err := adaptHandler(t, directive); err != nil {
 			t.Errorf("%s:\n%v", directive, err)

@@ -128,25 +128,25 @@ func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
 	}
 	branches, err := origins.Branches(s)
 	if err != nil {
-		fail("origin_regexp", "%q %v", s, err)
+		fail("origin_regexps", "%q %v", s, err)
 		return
 	}
 	for _, b := range branches {
 		switch {
 		case b.Scheme == "":
-			fail("origin_regexp", `%q does not begin with a literal scheme and "://" (as in "https://"), so it can match origins of any scheme; with credentials, write the scheme out`, s)
+			fail("origin_regexps", `%q does not begin with a literal scheme and "://" (as in "https://"), so it can match origins of any scheme; with credentials, write the scheme out`, s)
 		case b.LooseDot && b.Example != "":
-			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character, so %q matches too; write "\." for a dot`, s, b.Example)
+			fail("origin_regexps", `%q has an unescaped "." in the host, which matches any character, so %q matches too; write "\." for a dot`, s, b.Example)
 		case b.LooseDot:
-			fail("origin_regexp", `%q has an unescaped "." in the host, which matches any character; write "\." for a dot, or a class such as "[a-z0-9-]+" for a label`, s)
+			fail("origin_regexps", `%q has an unescaped "." in the host, which matches any character; write "\." for a dot, or a class such as "[a-z0-9-]+" for a label`, s)
 		case b.Optional && b.Exact:
-			fail("origin_regexp", `%q has an optional part in the host, so it also matches %q, which may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s, b.Scheme+"://"+b.HostTail)
+			fail("origin_regexps", `%q has an optional part in the host, so it also matches %q, which may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s, b.Scheme+"://"+b.HostTail)
 		case b.Optional:
-			fail("origin_regexp", `%q has an optional part in the host, so it also matches hosts that may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s)
+			fail("origin_regexps", `%q has an optional part in the host, so it also matches hosts that may be another site's; with credentials, write each host out (alternatives such as "(app|api)\.example\.com" are fine)`, s)
 		case !b.Exact && b.HostTail == "":
-			fail("origin_regexp", `%q does not end the host with a fixed domain, so it can match sites you do not own; end it with your domain written out, as in "https://[a-z0-9-]+\.example\.com"`, s)
+			fail("origin_regexps", `%q does not end the host with a fixed domain, so it can match sites you do not own; end it with your domain written out, as in "https://[a-z0-9-]+\.example\.com"`, s)
 		case !b.Exact && !strings.HasPrefix(b.HostTail, "."):
-			fail("origin_regexp", `%q lets any characters come right before %q in the host, so a site named like "evil%s" matches; begin the fixed end of the host with "\." (as in "[a-z0-9-]+\.example\.com")`, s, b.HostTail, b.HostTail)
+			fail("origin_regexps", `%q lets any characters come right before %q in the host, so a site named like "evil%s" matches; begin the fixed end of the host with "\." (as in "[a-z0-9-]+\.example\.com")`, s, b.HostTail, b.HostTail)
 		default:
 			// The branch as a listed origin: its host, or a wildcard over
 			// the fixed end of its host, held to the same rules.
@@ -157,13 +157,13 @@ func checkCredentialedRegexp(h *Handler, s string, failAll failFunc) {
 			pat, err := origins.ParsePattern(b.Scheme + "://" + host)
 			switch {
 			case err != nil && !b.Exact:
-				fail("origin_regexp", `%q ends the host with %q, which is not a domain of the site's own; end it with your domain, as in "\.example\.com"`, s, b.HostTail)
+				fail("origin_regexps", `%q ends the host with %q, which is not a domain of the site's own; end it with your domain, as in "\.example\.com"`, s, b.HostTail)
 			case err != nil:
 			case pat.IsInsecure() && !h.AllowInsecureOrigins:
-				fail("origin_regexp", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
+				fail("origin_regexps", "%q matches plain-http origins, which anyone on the network path can impersonate and then read credentialed responses; use https, or set allow_insecure_origins if you accept that risk", s)
 			case !h.AllowPublicSuffixWildcards:
 				if suffix, ok := pat.PublicSuffixUnder(); ok {
-					fail("origin_regexp", "%q matches every site under %s, so any of them reads credentialed responses; match only your own domain, or set allow_public_suffix_wildcards if you accept that risk", s, suffixWords(suffix))
+					fail("origin_regexps", "%q matches every site under %s, so any of them reads credentialed responses; match only your own domain, or set allow_public_suffix_wildcards if you accept that risk", s, suffixWords(suffix))
 				}
 			}
 		}
@@ -196,11 +196,11 @@ func compileOrigins(h *Handler, p *policy, fail failFunc) {
 	}
 	for _, s := range h.OriginRegexps {
 		if s == "" {
-			fail("origin_regexp", `"" is empty, which matches no origin browsers send; remove it or write the pattern`)
+			fail("origin_regexps", `"" is empty, which matches no origin browsers send; remove it or write the pattern`)
 			continue
 		}
 		if _, err := regexp.Compile(s); err != nil {
-			fail("origin_regexp", "%q is not a valid RE2 regular expression: %v", s, err)
+			fail("origin_regexps", "%q is not a valid RE2 regular expression: %v", s, err)
 			continue
 		}
 		if h.Credentials {

@@ -34,7 +34,7 @@ type RegexpBranch struct {
 const maxBranches = 256
 
 // ErrTooManyBranches is returned for a regexp with more than maxBranches branches.
-var ErrTooManyBranches = errors.New("has too many alternatives to check; split it into several origin_regexp values")
+var ErrTooManyBranches = errors.New("has too many alternatives to check; split it into several origin_regexps values")
 
 // Branches returns the branches of an origin regexp (RE2 syntax, anchored
 // by the caller).
