@@ -261,12 +261,12 @@ func varyHas(values []string, vary string) bool {
 
 var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 
-// corsWriter acts when the next handler writes its header (a handler
-// that unwraps it and writes on the writer below would go around it; none
-// of Caddy's does): it applies the
+// corsWriter acts when the next handler writes its header: it applies the
 // grant, so that the response carries exactly this handler's CORS headers,
 // or in report-only mode it reports what the response grants. Flushing,
-// hijacking (connection upgrades) and io.ReaderFrom pass through.
+// hijacking (connection upgrades) and io.ReaderFrom pass through. A handler
+// that unwraps it and writes on the writer below would go around it; none
+// of Caddy's does.
 type corsWriter struct {
 	caddyhttp.ResponseWriterWrapper
 	handler *Handler
